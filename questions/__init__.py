@@ -1,0 +1,1 @@
+"""The question bank: one TOML file per topic, shipped as package data."""

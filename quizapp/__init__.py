@@ -1,0 +1,1 @@
+"""quizapp: interview practice on batch size, epochs, learning rate and training regimes."""

@@ -1,0 +1,100 @@
+"""`python -m sims bench`: each simulation at its defaults against the textbook loop.
+
+For every simulation the benchmark records the training jobs one run performs, then
+alternates: the simulation end to end (data, training, observables), and the same jobs
+trained the common way (an `nn.Module`, `DataLoader(TensorDataset(...), shuffle=True)`,
+`torch.optim.SGD`, one run after another). Same models, data, batch sizes, epochs and
+seeds. The ratio compares medians measured side by side in this one process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from sims import device as devices
+from sims import engine, reference
+from sims.registry import SIMULATIONS, get
+from sims.spec import DEFAULT_SEEDS
+
+
+def machine() -> dict[str, object]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def textbook(jobs: list[engine.Job], device: torch.device) -> float:
+    started = time.perf_counter()
+    for job in jobs:
+        reference.train_all(job, device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter() - started
+
+
+def bench_one(name: str, repeats: int, device_name: str | None) -> dict[str, object]:
+    sim = get(name)
+    device = devices.resolve(device_name)
+    with engine.recording() as jobs:
+        sim.run(device=device_name)  # warm-up, and the list of jobs to replay
+    ours, theirs = [], []
+    for _ in range(repeats):
+        ours.append(sim.run(device=device_name).wall_seconds)
+        theirs.append(textbook(jobs, device))
+    runs = sum(len(job.runs) for job in jobs)
+    return {
+        "sim": name,
+        "runs_trained": runs,
+        "ours_median_s": statistics.median(ours),
+        "ours_all_s": ours,
+        "textbook_median_s": statistics.median(theirs),
+        "textbook_all_s": theirs,
+        "speedup": statistics.median(theirs) / statistics.median(ours),
+    }
+
+
+def main(only: list[str] | None, repeats: int, device_name: str | None, out: Path) -> int:
+    names = only or list(SIMULATIONS)
+    for name in names:
+        get(name)  # fail early on a typo
+    device = devices.resolve(device_name)
+    info = {**machine(), "device": devices.describe(device), "seeds": len(DEFAULT_SEEDS), "repeats": repeats}
+    print(
+        f"device {info['device']}; {info['cpu']}, {info['cores']} cores; torch {info['torch']}; "
+        f"{info['seeds']} seeds; median of {repeats}"
+    )
+    header = f"{'simulation':<24} {'runs':>5} {'quizapp s':>10} {'textbook s':>11} {'speed-up':>9}"
+    print(header)
+    print("-" * len(header))
+    rows = []
+    for name in names:
+        row = bench_one(name, repeats, device_name)
+        rows.append(row)
+        print(
+            f"{name:<24} {row['runs_trained']:>5} {row['ours_median_s']:>10.3f} "
+            f"{row['textbook_median_s']:>11.3f} {row['speedup']:>8.1f}x",
+            flush=True,
+        )
+    out.write_text(json.dumps({"machine": info, "results": rows}, indent=2))
+    print(f"\nwritten to {out}")
+    return 0

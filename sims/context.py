@@ -1,0 +1,143 @@
+"""What a simulation body gets to work with: the device, the seeds, progress, and helpers
+that turn engine traces into the pieces of a `SimResult`."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from sims import engine
+from sims.engine import Job, Outcome, Trace
+from sims.result import Divergence, MetricRow, ObservableValue, Series
+from sims.tracker import Tracker
+
+
+@dataclass
+class Findings:
+    """What a simulation body hands back; `Simulation.run` wraps it into a SimResult."""
+
+    variants: list[str]
+    series: list[Series]
+    metrics: list[MetricRow]
+    observables: list[ObservableValue]
+    diverged: list[Divergence] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    sim: str
+    device: torch.device
+    seeds: list[int]
+    tracker: Tracker
+
+    def plan(self, **stages: float) -> None:
+        """Declare the stages of this run (named as the jobs' `stage`) and their share of the time."""
+        self.tracker.plan(stages)
+
+    def train(self, job: Job) -> Outcome:
+        self.tracker.enter(job.stage)
+        return engine.train(job, self.device, self.tracker)
+
+
+def by_variant(traces: Sequence[Trace]) -> dict[str, list[Trace]]:
+    grouped: dict[str, list[Trace]] = {}
+    for trace in traces:
+        grouped.setdefault(trace.run.variant, []).append(trace)
+    return grouped
+
+
+def curves(
+    traces: Sequence[Trace], metrics: Sequence[str] = ("update_loss", "train_loss", "val_loss", "val_acc")
+) -> list[Series]:
+    """Every recorded curve of every run; epoch curves start at epoch 0 (before training)."""
+    out = []
+    for trace in traces:
+        for metric in metrics:
+            values = getattr(trace, metric)
+            if not values:
+                continue
+            first = 1 if metric == "update_loss" else 0
+            out.append(
+                Series(
+                    metric=metric,
+                    variant=trace.run.variant,
+                    seed=trace.run.seed,
+                    x_label="update" if metric == "update_loss" else "epoch",
+                    x=[float(i) for i in range(first, first + len(values))],
+                    y=values,
+                )
+            )
+    return out
+
+
+def divergences(traces: Sequence[Trace]) -> list[Divergence]:
+    return [
+        Divergence(variant=t.run.variant, seed=t.run.seed, step=t.diverged_at, reason=t.divergence_reason or "diverged")
+        for t in traces
+        if t.diverged_at is not None
+    ]
+
+
+def metric_rows(traces: Sequence[Trace], columns: dict[str, Callable[[Trace], float | None]]) -> list[MetricRow]:
+    """Per variant, the mean over seeds of each column (runs that diverged are left out)."""
+    rows = []
+    for variant, group in by_variant(traces).items():
+        values: dict[str, float | None] = {}
+        for name, read in columns.items():
+            numbers = [v for t in group if t.diverged_at is None and (v := read(t)) is not None and math.isfinite(v)]
+            values[name] = statistics.fmean(numbers) if numbers else None
+        values["diverged_runs"] = float(sum(t.diverged_at is not None for t in group))
+        rows.append(MetricRow(variant=variant, values=values))
+    return rows
+
+
+def last(values: Sequence[float]) -> float | None:
+    return values[-1] if values else None
+
+
+def roughness(losses: Sequence[float]) -> float | None:
+    """How jagged a loss curve is: the spread of step-to-step changes in log loss.
+
+    A smooth descent scores near zero whatever its slope; a curve that jumps up and down
+    between updates scores high. Scale-free, so curves at different loss levels compare.
+    """
+    logs = [math.log(v) for v in losses if v > 0 and math.isfinite(v)]
+    if len(logs) < 3:
+        return 0.0 if logs else None
+    steps = [b - a for a, b in itertools.pairwise(logs)]
+    return statistics.pstdev(steps)
+
+
+def pick_per_seed(
+    seeds: Sequence[int],
+    groups: dict[str, list[Trace]],
+    score: Callable[[Trace], float | None],
+    *,
+    highest: bool = False,
+) -> list[str | None]:
+    """For each seed, the variant whose run scores lowest (or highest); None if none qualify."""
+    picks: list[str | None] = []
+    for seed in seeds:
+        scored = []
+        for variant, traces in groups.items():
+            for trace in traces:
+                if trace.run.seed == seed and (value := score(trace)) is not None and math.isfinite(value):
+                    scored.append((value, variant))
+        if not scored:
+            picks.append(None)
+            continue
+        best = max(scored) if highest else min(scored)
+        picks.append(best[1])
+    return picks
+
+
+def per_seed(seeds: Sequence[int], traces: Sequence[Trace], read: Callable[[Trace], float | bool | None]) -> list:
+    """One value per seed from the run of that seed (traces of a single variant)."""
+    by_seed = {t.run.seed: t for t in traces}
+    return [read(by_seed[s]) if s in by_seed else None for s in seeds]

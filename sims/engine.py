@@ -1,0 +1,500 @@
+"""Trains every run of a simulation at once: variants x seeds, on one device.
+
+How runs with different batch sizes share one loop: every run walks through its own
+shuffled epoch in micro-batches of the smallest batch size, adding up gradients, and
+applies an update when its own batch is complete. A micro-batch carries per-sample
+weights of 1/|batch| (zero for padding), so the sum over a batch's micro-batches is that
+batch's mean gradient: the same update a plain loop would take, in one batched matmul for
+all runs. Data stays on the device; batches are gathered by index from `torch.randperm`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import torch
+from torch import Tensor
+
+from sims.result import CurvePoints
+from sims.stacked import Activation, LossKind, StackedMLP, loss_and_grad, sample_losses
+from sims.tracker import Tracker
+
+#: A separate stream of randomness for data order, so it never collides with the init stream.
+ORDER_SEED_OFFSET = 1_000_003
+MAX_POINTS_PER_EVENT = 200
+
+Strategy = Literal["auto", "merged", "by_batch"]
+
+
+@dataclass(frozen=True)
+class Run:
+    variant: str
+    seed: int
+    lr: float
+    batch_size: int
+    dataset: int = 0
+
+
+@dataclass
+class Dataset:
+    """x: [S, N, D]; y: [S, N, 1] class indices or [S, N, K] targets. S datasets of equal size."""
+
+    x: Tensor
+    y: Tensor
+
+    @property
+    def size(self) -> int:
+        return self.x.shape[1]
+
+    def to(self, device: torch.device) -> Dataset:
+        return Dataset(self.x.to(device), self.y.to(device))
+
+
+@dataclass
+class Job:
+    stage: str
+    sizes: tuple[int, ...]
+    loss: LossKind
+    train: Dataset
+    runs: list[Run]
+    epochs: int
+    val: Dataset | None = None
+    activation: Activation = "relu"
+    momentum: float = 0.0
+    drop_last: bool = False
+    shuffle: bool = True
+    eval_train: bool = True
+    stream: bool = False
+    blowup: float = 100.0
+
+
+@dataclass
+class Trace:
+    """Everything recorded for one run; curves stop where the run diverged."""
+
+    run: Run
+    update_loss: list[float] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    correct: list[bool] = field(default_factory=list)
+    updates: int = 0
+    diverged_at: int | None = None
+    divergence_reason: str | None = None
+
+
+@dataclass
+class Outcome:
+    traces: list[Trace]
+    model: StackedMLP
+    epoch_seconds: list[float]
+
+
+_recorder: list[Job] | None = None
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[Job]]:
+    """Collect every job trained inside the block, so a benchmark can replay the same work."""
+    global _recorder
+    previous, _recorder = _recorder, []
+    try:
+        yield _recorder
+    finally:
+        _recorder = previous
+
+
+def shuffle_orders(seed: int, n: int, epochs: int) -> Tensor:
+    """The sample order of each epoch for a seed: [epochs, n]. Shared by all of its variants."""
+    generator = torch.Generator().manual_seed(seed + ORDER_SEED_OFFSET)
+    return torch.stack([torch.randperm(n, generator=generator) for _ in range(epochs)])
+
+
+def batch_sizes(n: int, batch: int, drop_last: bool) -> list[int]:
+    full, rest = divmod(n, batch)
+    return [batch] * full + ([rest] if rest and not drop_last else [])
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each sample of an epoch goes when batches are cut into micro-batches.
+
+    Depends only on (n, batch, micro, drop_last), never on the shuffle, so it is computed
+    once per job and every epoch just drops its sample order into `slots`.
+    """
+
+    slots: Tensor  # [used]: position of the i-th sample of the epoch order
+    weight: Tensor  # [T, micro]: 1/|batch| for real samples, 0 for padding
+    update: Tensor  # [T] bool: the run updates after this micro-batch
+    used: int  # samples taken per epoch (fewer than n with drop_last)
+
+    @property
+    def ticks(self) -> int:
+        return self.update.numel()
+
+
+def micro_layout(n: int, batch: int, micro: int, drop_last: bool) -> Layout:
+    sizes = torch.tensor(batch_sizes(n, batch, drop_last), dtype=torch.long)
+    padded = (sizes + micro - 1) // micro * micro
+    starts = torch.cumsum(padded, 0) - padded
+    used = int(sizes.sum())
+    position = torch.arange(used)
+    which = position // batch
+    slots = starts[which] + position % batch
+    total = int(padded.sum())
+    weight = torch.zeros(total)
+    weight[slots] = 1.0 / sizes[which].float()
+    update = torch.zeros(total // micro, dtype=torch.bool)
+    update[(starts + padded) // micro - 1] = True
+    return Layout(slots, weight.view(-1, micro), update, used)
+
+
+def micro_schedule(order: Tensor, batch: int, micro: int, drop_last: bool) -> tuple[Tensor, Tensor, Tensor]:
+    """One epoch in micro-batches: sample indices [T, micro], weights [T, micro], update flags [T]."""
+    layout = micro_layout(order.numel(), batch, micro, drop_last)
+    index = torch.zeros(layout.weight.numel(), dtype=torch.long)
+    index[layout.slots] = order[: layout.used]
+    return index.view(-1, micro), layout.weight, layout.update
+
+
+@dataclass
+class _Epoch:
+    index: Tensor  # [T, R, m] on device
+    weight: Tensor  # [T, R, m, 1]
+    flag: Tensor  # [T, R] float, 1 where the run updates after this tick
+    slot: Tensor  # [T, R, 1] where the batch loss is written
+    counts: Tensor  # [T, R] on the CPU: updates taken so far in this epoch
+    any_update: list[bool]
+    updates: list[int]  # per run, in this epoch
+    lockstep: bool  # every run updates after every tick: nothing to accumulate
+
+
+class _Trainer:
+    def __init__(self, job: Job, device: torch.device, tracker: Tracker, span: tuple[float, float]) -> None:
+        self.job = job
+        self.span = span
+        self.device = device
+        self.tracker = tracker
+        self.runs = job.runs
+        count = len(job.runs)
+        self.micro = min(min(run.batch_size for run in job.runs), job.train.size)
+        self.train = job.train.to(device)
+        self.val = job.val.to(device) if job.val is not None else None
+        self.datasets = torch.tensor([run.dataset for run in job.runs], device=device)
+        # All datasets end to end, so one index op gathers every run's batch.
+        self.x_flat = self.train.x.reshape(-1, self.train.x.shape[-1])
+        self.y_flat = self.train.y.reshape(-1, self.train.y.shape[-1])
+        self.model = StackedMLP.initialise(job.sizes, [run.seed for run in job.runs], job.activation, device)
+        self.lr = torch.tensor([[run.lr] for run in job.runs], device=device, dtype=torch.float32)
+        self.rate = self.lr.clone()  # the learning rate, zero for runs that diverged
+        self.grads = self.model.zeros_like()
+        self.velocity = self.model.zeros_like() if job.momentum else None
+        self.shapes = [(count,) + (1,) * (p.dim() - 1) for p in self.model.params]
+        self.rate_views = [self.rate.view(shape) for shape in self.shapes]
+        per_epoch = [len(batch_sizes(job.train.size, run.batch_size, job.drop_last)) for run in job.runs]
+        self.total_updates = [n * job.epochs for n in per_epoch]
+        self.loss_buffer = torch.zeros(count, max(self.total_updates) + 1, device=device)
+        self.sink = max(self.total_updates)
+        self.done = [0] * count
+        self.traces = [Trace(run) for run in job.runs]
+        self.orders = {
+            seed: shuffle_orders(seed, job.train.size, job.epochs) if job.shuffle else None
+            for seed in {run.seed for run in job.runs}
+        }
+        self.correct = torch.zeros(count, job.train.size, dtype=torch.bool, device=device) if job.stream else None
+        self.emitted_updates = [0] * count
+        self.emitted_epochs = [0] * count
+        self.checked = [0] * count
+        self.start_loss = [math.inf] * count
+        self._plan_layouts()
+
+    # -- schedule -----------------------------------------------------------------------
+    def _plan_layouts(self) -> None:
+        """Everything about the epochs that does not depend on the shuffle, computed once."""
+        job, count, n = self.job, len(self.runs), self.job.train.size
+        layouts = {b: micro_layout(n, b, self.micro, job.drop_last) for b in {run.batch_size for run in self.runs}}
+        self.keys = sorted({(run.seed, run.batch_size) for run in self.runs})
+        self.key_layouts = [layouts[batch] for _, batch in self.keys]
+        self.ticks = max(layout.ticks for layout in layouts.values())
+        run_keys = [self.keys.index((run.seed, run.batch_size)) for run in self.runs]
+        self.run_keys = torch.tensor(run_keys)
+        self.offsets = torch.tensor([run.dataset * n for run in self.runs]).view(1, count, 1)
+        weight = torch.zeros(self.ticks, count, self.micro)
+        flag = torch.zeros(self.ticks, count, dtype=torch.bool)
+        for r, run in enumerate(self.runs):
+            layout = layouts[run.batch_size]
+            weight[: layout.ticks, r] = layout.weight
+            flag[: layout.ticks, r] = layout.update
+        self.weight = weight.unsqueeze(-1).to(self.device)
+        self.flag = flag.float().to(self.device)
+        self.flag_bool = flag
+        self.counts = torch.cumsum(flag.long(), 0)
+        self.any_update = flag.any(dim=1).tolist()
+        self.per_epoch = flag.sum(dim=0).tolist()
+        self.lockstep = bool(flag.all())
+
+    def _epoch(self, epoch: int) -> _Epoch:
+        n = self.job.train.size
+        by_key = torch.zeros(len(self.keys), self.ticks * self.micro, dtype=torch.long)
+        for k, ((seed, _), layout) in enumerate(zip(self.keys, self.key_layouts, strict=True)):
+            orders = self.orders[seed]
+            order = orders[epoch] if orders is not None else torch.arange(n)
+            by_key[k, layout.slots] = order[: layout.used]
+        index = by_key[self.run_keys].view(len(self.runs), self.ticks, self.micro).transpose(0, 1) + self.offsets
+        numbered = self.counts - 1 + torch.tensor(self.done)
+        slot = torch.where(self.flag_bool, numbered, torch.full_like(numbered, self.sink))
+        return _Epoch(
+            index=index.contiguous().to(self.device),
+            weight=self.weight,
+            flag=self.flag,
+            slot=slot.unsqueeze(-1).to(self.device),
+            counts=self.counts,
+            any_update=self.any_update,
+            updates=self.per_epoch,
+            lockstep=self.lockstep,
+        )
+
+    # -- arithmetic -----------------------------------------------------------------------
+    def _apply(self, flag: Tensor | None) -> None:
+        """One SGD step on the accumulated gradients of the runs whose `flag` is 1 (all if None)."""
+        momentum = self.job.momentum
+        for i, (param, grad) in enumerate(zip(self.model.params, self.grads, strict=True)):
+            step, rate = grad, self.rate_views[i]
+            mask = None if flag is None else flag.view(self.shapes[i])
+            if self.velocity is not None:
+                step = self.velocity[i]
+                if mask is None:
+                    step.mul_(momentum).add_(grad)
+                else:
+                    step.add_(mask * ((momentum - 1.0) * step + grad))
+            if mask is None:
+                param.addcmul_(rate, step, value=-1.0)
+            else:
+                param.addcmul_(rate * mask, step, value=-1.0)
+                grad.mul_(1.0 - mask)
+
+    def _evaluate(self, data: Dataset) -> tuple[list[float], list[float] | None]:
+        count = len(self.runs)
+        if data.x.shape[0] == 1:
+            x = data.x[0]
+            y = data.y[0].expand(count, *data.y.shape[1:])
+        else:
+            x, y = data.x[self.datasets], data.y[self.datasets]
+        outputs = self.model.predict(x)
+        losses = sample_losses(self.job.loss, outputs, y).mean(dim=1)
+        accuracy = None
+        if self.job.loss == "cross_entropy":
+            accuracy = (outputs.argmax(-1) == y[..., 0]).float().mean(dim=1).tolist()
+        return losses.tolist(), accuracy
+
+    def _record_epoch(self) -> None:
+        for data, loss_list, acc_list in ((self.train, "train_loss", "train_acc"), (self.val, "val_loss", "val_acc")):
+            if data is None or (data is self.train and not self.job.eval_train):
+                continue
+            losses, accuracy = self._evaluate(data)
+            for r, trace in enumerate(self.traces):
+                if trace.diverged_at is None:
+                    getattr(trace, loss_list).append(losses[r])
+                    if accuracy is not None:
+                        getattr(trace, acc_list).append(accuracy[r])
+
+    # -- divergence -------------------------------------------------------------------------
+    def _check_divergence(self) -> None:
+        """Mark runs whose newest batch losses went non-finite or far above where they started."""
+        first, newest = min(self.checked), max(self.done)
+        if newest == first:
+            return
+        values = self.loss_buffer[:, first:newest].tolist()
+        for r, trace in enumerate(self.traces):
+            if trace.diverged_at is not None:
+                self.checked[r] = self.done[r]
+                continue
+            if not math.isfinite(self.start_loss[r]):
+                self.start_loss[r] = trace.train_loss[0] if trace.train_loss else values[r][0]
+            for k in range(self.checked[r], self.done[r]):
+                loss = values[r][k - first]
+                if not math.isfinite(loss) or loss > self.job.blowup * self.start_loss[r]:
+                    start = self.start_loss[r]
+                    reason = (
+                        "loss became NaN or infinite"
+                        if not math.isfinite(loss)
+                        else f"loss {loss:.3g} exceeded {self.job.blowup:g}x its starting value {start:.3g}"
+                    )
+                    self._kill(r, k + 1, reason)
+                    break
+            self.checked[r] = self.done[r]
+
+    def _kill(self, r: int, step: int, reason: str) -> None:
+        trace = self.traces[r]
+        trace.diverged_at = step
+        trace.divergence_reason = reason
+        self.rate[r] = 0.0  # the views in rate_views see this too
+        for buffer in self.model.params + self.grads + (self.velocity or []):
+            buffer[r].zero_()
+
+    # -- progress ---------------------------------------------------------------------------
+    def _new_points(self, done: list[int]) -> list[CurvePoints]:
+        """Curve points recorded since the last event, thinned to a few hundred per curve."""
+        points: list[CurvePoints] = []
+        first, newest = min(self.emitted_updates), max(done)
+        values = self.loss_buffer[:, first:newest].tolist() if newest > first else [[] for _ in self.runs]
+        for r, trace in enumerate(self.traces):
+            end = done[r] if trace.diverged_at is None else trace.diverged_at - 1
+            start = self.emitted_updates[r]
+            if end > start:
+                stride = max(1, (end - start) // MAX_POINTS_PER_EVENT)
+                xs = [x for x in range(start + 1, end + 1, stride) if math.isfinite(values[r][x - 1 - first])]
+                points.append(
+                    CurvePoints(
+                        metric="update_loss",
+                        variant=trace.run.variant,
+                        seed=trace.run.seed,
+                        x=[float(x) for x in xs],
+                        y=[values[r][x - 1 - first] for x in xs],
+                    )
+                )
+                self.emitted_updates[r] = end
+            if trace.diverged_at is not None:
+                self.emitted_updates[r] = done[r]
+            for metric in ("train_loss", "val_loss"):
+                curve = getattr(trace, metric)
+                if len(curve) > self.emitted_epochs[r]:
+                    since = self.emitted_epochs[r]
+                    points.append(
+                        CurvePoints(
+                            metric=metric,
+                            variant=trace.run.variant,
+                            seed=trace.run.seed,
+                            x=[float(e) for e in range(since, len(curve))],
+                            y=curve[since:],
+                        )
+                    )
+            self.emitted_epochs[r] = max(len(trace.train_loss), len(trace.val_loss))
+        return points
+
+    # -- the loop -----------------------------------------------------------------------------
+    def fit(self) -> Outcome:
+        job = self.job
+        self._record_epoch()
+        epoch_seconds = []
+        for epoch in range(job.epochs):
+            plan = self._epoch(epoch)
+            epoch_seconds.append(self._run_epoch(plan, epoch))
+            self.done = [d + u for d, u in zip(self.done, plan.updates, strict=True)]
+            self._check_divergence()
+            self._record_epoch()
+            self._report((epoch + 1) / job.epochs, self.done)
+        for r, trace in enumerate(self.traces):
+            end = self.done[r] if trace.diverged_at is None else trace.diverged_at - 1
+            trace.update_loss = self.loss_buffer[r, :end].tolist()
+            trace.updates = self.done[r] if trace.diverged_at is None else trace.diverged_at
+            if self.correct is not None:
+                trace.correct = self.correct[r].tolist()
+        return Outcome(self.traces, self.model, epoch_seconds)
+
+    def _run_epoch(self, plan: _Epoch, epoch: int) -> float:
+        """One pass over the data for every run; returns its wall time in seconds."""
+        model, job, tracker = self.model, self.job, self.tracker
+        ticks = plan.index.shape[0]
+        losses_so_far = torch.zeros(len(self.runs), device=self.device)
+        column = self.done[0]
+        pending: list[Tensor] = []
+        self._sync()
+        started = time.perf_counter()
+        x, y, loss_kind = self.x_flat, self.y_flat, job.loss
+        for t, (index, weight) in enumerate(zip(plan.index, plan.weight, strict=True)):
+            tracker.check_cancel()
+            targets = y[index]
+            outputs, cache = model.forward(x[index])
+            batch_loss, grad_out = loss_and_grad(loss_kind, outputs, targets, weight)
+            model.backward_into(cache, grad_out, self.grads, accumulate=not plan.lockstep)
+            if self.correct is not None:
+                self.correct[:, t] = outputs.argmax(-1)[:, 0] == targets[:, 0, 0]
+            if plan.lockstep:
+                self._apply(None)
+                pending.append(batch_loss)
+            else:
+                losses_so_far += batch_loss
+                if plan.any_update[t]:
+                    flag = plan.flag[t]
+                    self._apply(flag)
+                    self.loss_buffer.scatter_(1, plan.slot[t], losses_so_far.unsqueeze(1))
+                    losses_so_far.mul_(1.0 - flag)
+            if t % 64 == 63:
+                column = self._flush(pending, column)
+                so_far = [d + int(c) for d, c in zip(self.done, plan.counts[t], strict=True)]
+                self._report((epoch + (t + 1) / ticks) / job.epochs, so_far)
+        self._flush(pending, column)
+        self._sync()
+        return time.perf_counter() - started
+
+    def _flush(self, pending: list[Tensor], column: int) -> int:
+        """Write the batch losses of lockstep ticks into the loss buffer, in one copy."""
+        if not pending:
+            return column
+        self.loss_buffer[:, column : column + len(pending)] = torch.stack(pending, dim=1)
+        column += len(pending)
+        pending.clear()
+        return column
+
+    def _report(self, fraction: float, done: list[int]) -> None:
+        start, width = self.span
+        self.tracker.update(start + width * fraction, lambda: self._new_points(done))
+
+    def _sync(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
+
+def groups(job: Job, device: torch.device, strategy: Strategy = "auto") -> list[list[int]]:
+    """Which runs share one loop.
+
+    On a GPU one loop for everything is fastest: a tick costs about the same however many
+    runs it carries. On a CPU a batched matmul is a loop of small matmuls, so a run that
+    rides along in micro-batches smaller than its batch pays for ticks it does not need;
+    there, runs are grouped by batch size and each group steps in lockstep.
+    """
+    if strategy == "auto":
+        strategy = "merged" if device.type in ("cuda", "mps") else "by_batch"
+    if strategy == "merged":
+        return [list(range(len(job.runs)))]
+    by_batch: dict[int, list[int]] = {}
+    for i, run in enumerate(job.runs):
+        by_batch.setdefault(run.batch_size, []).append(i)
+    return list(by_batch.values())
+
+
+def train(job: Job, device: torch.device, tracker: Tracker, *, strategy: Strategy = "auto") -> Outcome:
+    """Train every run of `job` and return what each one did, in the order of `job.runs`."""
+    if job.stream and (job.shuffle or job.epochs != 1 or any(r.batch_size != 1 for r in job.runs)):
+        raise ValueError("a stream job takes each sample once, in order, one at a time")
+    if _recorder is not None:
+        _recorder.append(job)
+    parts = groups(job, device, strategy)
+    costs = [len(batch_sizes(job.train.size, job.runs[g[0]].batch_size, job.drop_last)) + 1 for g in parts]
+    total = sum(costs)
+    outcomes, start = [], 0.0
+    with torch.no_grad():
+        for members, cost in zip(parts, costs, strict=True):
+            sub = replace(job, runs=[job.runs[i] for i in members])
+            outcomes.append(_Trainer(sub, device, tracker, span=(start, cost / total)).fit())
+            start += cost / total
+    if len(outcomes) == 1:
+        return outcomes[0]
+    order = [i for members in parts for i in members]
+    position = {run_index: k for k, run_index in enumerate(order)}
+    traces = [t for outcome in outcomes for t in outcome.traces]
+    model = StackedMLP.concat([outcome.model for outcome in outcomes], [position[i] for i in range(len(job.runs))])
+    seconds = [sum(epoch) for epoch in zip(*(outcome.epoch_seconds for outcome in outcomes), strict=True)]
+    return Outcome([traces[position[i]] for i in range(len(job.runs))], model, seconds)
+
+
+def alone(job: Job, run: Run) -> Job:
+    """The same job with a single run, for timing or checking one run by itself."""
+    return replace(job, runs=[run])

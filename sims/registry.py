@@ -1,0 +1,33 @@
+"""Every simulation by name. Importing this does not import torch."""
+
+from __future__ import annotations
+
+from sims import (
+    batch_size_sweep,
+    epochs_overfitting,
+    learning_rate_sweep,
+    online_vs_batch_drift,
+    training_regimes,
+    updates_per_epoch,
+)
+from sims.spec import SimError, Simulation
+
+SIMULATIONS: dict[str, Simulation] = {
+    module.SIM.name: module.SIM
+    for module in (
+        updates_per_epoch,
+        batch_size_sweep,
+        training_regimes,
+        learning_rate_sweep,
+        epochs_overfitting,
+        online_vs_batch_drift,
+    )
+}
+
+
+def get(name: str) -> Simulation:
+    try:
+        return SIMULATIONS[name]
+    except KeyError:
+        known = ", ".join(SIMULATIONS)
+        raise SimError(f"unknown simulation {name!r}; known: {known}") from None

@@ -1,0 +1,209 @@
+"""The contract every simulation meets, and the errors it raises.
+
+Kept free of torch: the question bank validates params and observables at load time,
+long before (and often without) any training.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from sims.result import ObservableSpec, ProgressEvent, SimResult
+
+DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+class ParamsBase(BaseModel):
+    """Base for every simulation's `Params`: unknown fields and NaN are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class SimError(Exception):
+    """Raised for anything a user can fix: bad params, unknown sim or device."""
+
+
+class ParamError(SimError, ValueError):
+    pass
+
+
+class Cancelled(Exception):
+    """The run was stopped through its cancel event; nothing was recorded."""
+
+    def __init__(self, sim: str, fraction: float) -> None:
+        super().__init__(f"{sim}: cancelled at {fraction:.0%} done")
+        self.sim = sim
+        self.fraction = fraction
+
+
+@dataclass(frozen=True)
+class Simulation:
+    name: str
+    title: str
+    summary: str
+    params_model: type[ParamsBase]
+    observables: Callable[[Any], list[ObservableSpec]]
+    simulate: Callable[[Any, Any], Any]  # (Params, sims.context.Context) -> sims.context.Findings
+
+    def params(self, values: ParamsBase | dict[str, object] | None = None) -> ParamsBase:
+        """Validate raw values into this simulation's Params, with a readable error."""
+        if isinstance(values, self.params_model):
+            return values
+        if isinstance(values, ParamsBase):
+            raise ParamError(f"{self.name}: got params of another simulation ({type(values).__module__})")
+        try:
+            return self.params_model.model_validate(values or {})
+        except ValidationError as exc:
+            raise ParamError(describe_validation_error(self.name, self.params_model, exc)) from None
+
+    def observable(self, params: ParamsBase, name: str) -> ObservableSpec:
+        for spec in self.observables(params):
+            if spec.name == name:
+                return spec
+        known = ", ".join(s.name for s in self.observables(params))
+        raise SimError(f"{self.name}: unknown observable {name!r}; known: {known}")
+
+    def run(
+        self,
+        params: ParamsBase | dict[str, object] | None = None,
+        *,
+        device: str | None = None,
+        seeds: Sequence[int] = DEFAULT_SEEDS,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SimResult:
+        """Train the simulation's models and decide its observables.
+
+        Everything a user can get wrong (params, device name, seeds) is checked before
+        torch is imported or anything trains. Raises `Cancelled` if `cancel` is set.
+        """
+        checked = self.params(params)
+        seed_list = check_seeds(self.name, seeds)
+        from sims import device as devices
+
+        devices.requested(device)
+        return _execute(self, checked, device, seed_list, progress, cancel)
+
+
+def check_seeds(sim: str, seeds: Sequence[int]) -> list[int]:
+    seed_list = list(seeds)
+    if not seed_list:
+        raise ParamError(f"{sim}: at least one seed is needed")
+    if any(not isinstance(s, int) or isinstance(s, bool) or not 0 <= s < 2**31 for s in seed_list):
+        raise ParamError(f"{sim}: seeds must be whole numbers from 0 to 2^31 - 1 (got {seed_list})")
+    if len(set(seed_list)) != len(seed_list):
+        raise ParamError(f"{sim}: seeds must be distinct (got {seed_list})")
+    return seed_list
+
+
+def _execute(
+    sim: Simulation,
+    params: ParamsBase,
+    device_name: str | None,
+    seeds: list[int],
+    progress: ProgressCallback | None,
+    cancel: threading.Event | None,
+) -> SimResult:
+    import torch
+
+    from sims import device as devices
+    from sims.context import Context
+    from sims.tracker import Tracker
+
+    started = time.perf_counter()
+    device = devices.resolve(device_name)
+    tracker = Tracker(sim.name, progress, cancel)
+    tracker.check_cancel()
+    # Losses near zero make subnormal floats, which the CPU handles many times slower.
+    flushed = device.type == "cpu" and torch.set_flush_denormal(True)
+    try:
+        findings = sim.simulate(params, Context(sim.name, device, seeds, tracker))
+    finally:
+        if flushed:
+            torch.set_flush_denormal(False)
+    tracker.finish()
+    return SimResult(
+        sim=sim.name,
+        params=params.model_dump(mode="json"),
+        device=devices.describe(device),
+        torch_version=torch.__version__,
+        seeds=seeds,
+        wall_seconds=time.perf_counter() - started,
+        variants=findings.variants,
+        series=findings.series,
+        metrics=findings.metrics,
+        observables=findings.observables,
+        diverged=findings.diverged,
+        notes=findings.notes,
+    )
+
+
+def describe_validation_error(sim: str, model: type[BaseModel], exc: ValidationError) -> str:
+    """One line per problem, naming the parameter, the allowed range and the value given."""
+    properties = model.model_json_schema().get("properties", {})
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "params"
+        where = ".".join(str(part) for part in error["loc"]) or "params"
+        if error["type"] == "extra_forbidden":
+            known = ", ".join(sorted(properties))
+            lines.append(f"{sim}: unknown parameter {field!r} (known parameters: {known})")
+            continue
+        message = error["msg"].removeprefix("Value error, ")
+        allowed = allowed_range(properties.get(field, {}))
+        suffix = f"; allowed: {allowed}" if allowed else ""
+        got = error.get("input")
+        given = f" (got {got!r})" if error["type"] != "missing" and not isinstance(got, dict) else ""
+        lines.append(f"{sim}: parameter {where!r}: {message}{given}{suffix}")
+    return "\n".join(lines)
+
+
+def allowed_range(schema: dict[str, Any]) -> str:
+    """Readable bounds from a field's JSON schema (for lists, the bounds of each item)."""
+    if schema.get("type") == "array":
+        inner = allowed_range(schema.get("items", {}))
+        size = []
+        if "minItems" in schema:
+            size.append(f"at least {schema['minItems']} values")
+        if "maxItems" in schema:
+            size.append(f"at most {schema['maxItems']} values")
+        return ", ".join(filter(None, [f"each {inner}" if inner else "", *size]))
+    if "enum" in schema:
+        return "one of " + ", ".join(repr(v) for v in schema["enum"])
+    if "const" in schema:
+        return repr(schema["const"])
+    bounds = []
+    for key, symbol in (("exclusiveMinimum", ">"), ("minimum", ">="), ("exclusiveMaximum", "<"), ("maximum", "<=")):
+        if key in schema:
+            bounds.append(f"{symbol} {schema[key]:g}")
+    if bounds:
+        return " and ".join(bounds)
+    if schema.get("type") == "boolean":
+        return "true or false"
+    return ""
+
+
+def log_grid(low: float, high: float, count: int) -> list[float]:
+    """Evenly spaced on a log scale, rounded to three significant digits for readable labels."""
+    if count == 1:
+        return [low]
+    ratio = (high / low) ** (1 / (count - 1))
+    return [float(f"{low * ratio**i:.3g}") for i in range(count)]
+
+
+def label(value: float) -> str:
+    """The variant label for a number: short and stable (0.1, 32, 1e-05)."""
+    return f"{value:g}"
+
+
+def is_finite(value: float) -> bool:
+    return math.isfinite(value)
