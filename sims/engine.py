@@ -27,6 +27,9 @@ from sims.tracker import Tracker
 #: A separate stream of randomness for data order, so it never collides with the init stream.
 ORDER_SEED_OFFSET = 1_000_003
 MAX_POINTS_PER_EVENT = 200
+#: Steps whose batches are gathered in one go, bounded by the memory that takes.
+MAX_BLOCK = 64
+GATHER_BYTES = 32 * 2**20
 
 Strategy = Literal["auto", "merged", "by_batch"]
 
@@ -213,6 +216,8 @@ class _Trainer:
         self.checked = [0] * count
         self.start_loss = [math.inf] * count
         self._plan_layouts()
+        per_step = count * self.micro * (self.x_flat.shape[-1] + self.y_flat.shape[-1]) * 4
+        self.block = max(1, min(MAX_BLOCK, GATHER_BYTES // per_step))
 
     # -- schedule -----------------------------------------------------------------------
     def _plan_layouts(self) -> None:
@@ -264,6 +269,9 @@ class _Trainer:
     def _apply(self, flag: Tensor | None) -> None:
         """One SGD step on the accumulated gradients of the runs whose `flag` is 1 (all if None)."""
         momentum = self.job.momentum
+        if flag is None and self.velocity is None:
+            torch._foreach_addcmul_(self.model.params, self.grads, self.rate_views, value=-1.0)
+            return
         for i, (param, grad) in enumerate(zip(self.model.params, self.grads, strict=True)):
             step, rate = grad, self.rate_views[i]
             mask = None if flag is None else flag.view(self.shapes[i])
@@ -399,7 +407,11 @@ class _Trainer:
         return Outcome(self.traces, self.model, epoch_seconds)
 
     def _run_epoch(self, plan: _Epoch, epoch: int) -> float:
-        """One pass over the data for every run; returns its wall time in seconds."""
+        """One pass over the data for every run; returns its wall time in seconds.
+
+        Batches are gathered a block of steps at a time (one index op instead of two per
+        step); progress is offered to the tracker after each block.
+        """
         model, job, tracker = self.model, self.job, self.tracker
         ticks = plan.index.shape[0]
         losses_so_far = torch.zeros(len(self.runs), device=self.device)
@@ -407,30 +419,31 @@ class _Trainer:
         pending: list[Tensor] = []
         self._sync()
         started = time.perf_counter()
-        x, y, loss_kind = self.x_flat, self.y_flat, job.loss
-        for t, (index, weight) in enumerate(zip(plan.index, plan.weight, strict=True)):
-            tracker.check_cancel()
-            targets = y[index]
-            outputs, cache = model.forward(x[index])
-            batch_loss, grad_out = loss_and_grad(loss_kind, outputs, targets, weight)
-            model.backward_into(cache, grad_out, self.grads, accumulate=not plan.lockstep)
-            if self.correct is not None:
-                self.correct[:, t] = outputs.argmax(-1)[:, 0] == targets[:, 0, 0]
-            if plan.lockstep:
-                self._apply(None)
-                pending.append(batch_loss)
-            else:
-                losses_so_far += batch_loss
-                if plan.any_update[t]:
+        for first in range(0, ticks, self.block):
+            index = plan.index[first : first + self.block]
+            steps = zip(self.x_flat[index], self.y_flat[index], plan.weight[first : first + self.block], strict=True)
+            for t, (inputs, targets, weight) in enumerate(steps, start=first):
+                tracker.check_cancel()
+                outputs, cache = model.forward(inputs)
+                batch_loss, grad_out = loss_and_grad(job.loss, outputs, targets, weight)
+                model.backward_into(cache, grad_out, self.grads, accumulate=not plan.lockstep)
+                if self.correct is not None:
+                    self.correct[:, t] = outputs.argmax(-1)[:, 0] == targets[:, 0, 0]
+                if plan.lockstep:
+                    self._apply(None)
+                    pending.append(batch_loss)
+                elif plan.any_update[t]:
+                    losses_so_far += batch_loss
                     flag = plan.flag[t]
                     self._apply(flag)
                     self.loss_buffer.scatter_(1, plan.slot[t], losses_so_far.unsqueeze(1))
                     losses_so_far.mul_(1.0 - flag)
-            if t % 64 == 63:
-                column = self._flush(pending, column)
-                so_far = [d + int(c) for d, c in zip(self.done, plan.counts[t], strict=True)]
-                self._report((epoch + (t + 1) / ticks) / job.epochs, so_far)
-        self._flush(pending, column)
+                else:
+                    losses_so_far += batch_loss
+            column = self._flush(pending, column)
+            last = min(first + self.block, ticks) - 1
+            so_far = [d + int(c) for d, c in zip(self.done, plan.counts[last], strict=True)]
+            self._report((epoch + (last + 1) / ticks) / job.epochs, so_far)
         self._sync()
         return time.perf_counter() - started
 

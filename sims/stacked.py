@@ -51,6 +51,7 @@ class StackedMLP:
     def __init__(self, params: list[Tensor], activation: Activation) -> None:
         self.params = params
         self.activation = activation
+        self._layers = [(params[i], params[i + 1].unsqueeze(1)) for i in range(0, len(params), 2)]
 
     @classmethod
     def initialise(
@@ -80,12 +81,11 @@ class StackedMLP:
     def forward(self, x: Tensor) -> tuple[Tensor, Cache]:
         """x: [R, B, in] -> outputs [R, B, out]."""
         inputs = [x]
-        n_layers = len(self.params) // 2
+        last = len(self._layers) - 1
         h = x
-        for layer in range(n_layers):
-            weight, bias = self.params[2 * layer], self.params[2 * layer + 1]
-            h = torch.baddbmm(bias.unsqueeze(1), h, weight)
-            if layer < n_layers - 1:
+        for layer, (weight, bias) in enumerate(self._layers):
+            h = torch.baddbmm(bias, h, weight)
+            if layer < last:
                 h = h.clamp_min_(0) if self.activation == "relu" else h.tanh_()
                 inputs.append(h)
         return h, Cache(inputs)

@@ -1,0 +1,163 @@
+"""The batched engine: same weights as a plain loop, reproducible, divergence-safe, live, cancellable."""
+
+import threading
+import time
+
+import pytest
+import torch
+
+from sims import data, engine, reference
+from sims.engine import Dataset, Job, Run
+from sims.registry import get
+from sims.spec import Cancelled
+from sims.tracker import Tracker
+
+CPU = torch.device("cpu")
+
+
+def small_job(momentum: float, runs: list[Run]) -> Job:
+    generator = torch.Generator().manual_seed(7)
+    x = torch.randn(1, 300, 8, generator=generator)
+    y = torch.randint(0, 3, (1, 300, 1), generator=generator)
+    return Job("train", (8, 16, 3), "cross_entropy", Dataset(x, y), runs, epochs=3, momentum=momentum)
+
+
+MIXED = [
+    Run("16", 0, 0.1, 16),
+    Run("16", 1, 0.1, 16),
+    Run("50", 0, 0.05, 50),
+    Run("300", 1, 0.2, 300),
+    Run("7", 2, 0.02, 7),
+]
+
+
+@pytest.mark.parametrize("strategy", ["merged", "by_batch"])
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_batched_runs_match_training_each_run_alone(strategy, momentum):
+    job = small_job(momentum, MIXED)
+    outcome = engine.train(job, CPU, Tracker("test"), strategy=strategy)
+    for r, run in enumerate(job.runs):
+        alone = reference.stacked_weights(reference.train_one(job, run, CPU, same_order=True))
+        for mine, theirs in zip(outcome.model.params, alone, strict=True):
+            torch.testing.assert_close(mine[r], theirs, atol=2e-5, rtol=1e-4)
+        assert outcome.traces[r].updates == 3 * len(engine.batch_sizes(300, run.batch_size, False))
+
+
+def test_least_squares_matches_too():
+    problem = data.least_squares(64, 4, condition=10, noise=0.1, seed=0)
+    job = Job("grid", (4, 1), "half_mse", problem.data, [Run("a", 0, 0.3, 64), Run("b", 1, 0.1, 16)], epochs=5)
+    outcome = engine.train(job, CPU, Tracker("test"), strategy="merged")
+    for r, run in enumerate(job.runs):
+        alone = reference.stacked_weights(reference.train_one(job, run, CPU, same_order=True))
+        for mine, theirs in zip(outcome.model.params, alone, strict=True):
+            torch.testing.assert_close(mine[r], theirs, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("n", "batch", "drop_last"), [(100, 32, False), (100, 32, True), (10, 10, False), (9, 4, False)]
+)
+def test_micro_schedule_visits_every_sample_once(n, batch, drop_last):
+    order = torch.randperm(n)
+    index, weight, update = engine.micro_schedule(order, batch, 4, drop_last)
+    used = index[weight > 0]
+    expected = order[: n - (n % batch if drop_last else 0)]
+    assert sorted(used.tolist()) == sorted(expected.tolist())
+    assert int(update.sum()) == len(engine.batch_sizes(n, batch, drop_last))
+    # The weights of each batch's micro-batches add up to one: a mean over that batch.
+    ends = update.nonzero().flatten().tolist()
+    start = 0
+    for end in ends:
+        assert float(weight[start : end + 1].sum()) == pytest.approx(1.0)
+        start = end + 1
+
+
+def test_same_seed_gives_identical_numbers():
+    sim = get("training_regimes")
+    params = {"n_samples": 120, "epochs": 4}
+    first = sim.run(params, seeds=[3, 4], device="cpu")
+    second = sim.run(params, seeds=[3, 4], device="cpu")
+    assert first.series == second.series
+    assert first.observables == second.observables
+    other = sim.run(params, seeds=[5, 6], device="cpu")
+    assert other.series != first.series
+
+
+def test_divergence_is_recorded_and_the_others_carry_on():
+    problem = data.least_squares(128, 6, condition=10, noise=0.1, seed=1)
+    rate = problem.critical_rate
+    runs = [Run("slow", 0, 0.5 * rate, 128), Run("wild", 0, 3 * rate, 128), Run("wilder", 1, 50 * rate, 128)]
+    outcome = engine.train(Job("grid", (6, 1), "half_mse", problem.data, runs, epochs=50), CPU, Tracker("test"))
+    slow, wild, wilder = outcome.traces
+    assert slow.diverged_at is None and slow.updates == 50 and len(slow.train_loss) == 51
+    assert slow.train_loss[-1] < slow.train_loss[0]
+    assert wild.diverged_at is not None and 1 <= wild.diverged_at < 50
+    assert wilder.diverged_at is not None and wilder.diverged_at <= wild.diverged_at
+    assert len(wild.update_loss) == wild.diverged_at - 1  # the curve stops where it blew up
+    assert all(torch.isfinite(torch.tensor(wild.update_loss)))
+
+
+def test_diverged_runs_show_up_in_the_result_not_as_an_error():
+    result = get("learning_rate_sweep").run({"epochs": 40, "n_rates": 4}, seeds=[0, 1])
+    diverged = {d.variant for d in result.diverged}
+    assert "10" in diverged
+    assert result.observable("diverges", "10").value is True
+    assert result.observable("diverges", "0.01").value is False
+
+
+def test_progress_is_rate_limited_and_carries_curve_points():
+    events = []
+    started = time.monotonic()
+    get("training_regimes").run({"n_samples": 300, "epochs": 8}, seeds=[0, 1], progress=events.append)
+    elapsed = time.monotonic() - started
+    fractions = [e.fraction for e in events]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert len(events) <= 20 * elapsed + 3
+    points = [p for e in events for p in e.points]
+    assert any(p.metric == "update_loss" and p.x for p in points)
+    assert {p.variant for p in points} >= {"full-batch", "stochastic"}
+
+
+def test_cancel_stops_within_a_fraction_of_a_second():
+    cancel = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            get("training_regimes").run({"n_samples": 4000, "epochs": 200}, cancel=cancel)
+        except Cancelled as exc:
+            outcome["cancelled"] = exc
+            outcome["at"] = time.monotonic()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    time.sleep(1.0)
+    asked = time.monotonic()
+    cancel.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    assert isinstance(outcome.get("cancelled"), Cancelled)
+    assert outcome["at"] - asked < 0.5  # type: ignore[operator]
+    assert "training_regimes: cancelled at" in str(outcome["cancelled"])
+
+
+def test_cancel_before_start_trains_nothing():
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        get("batch_size_sweep").run(cancel=cancel)
+
+
+@pytest.mark.gpu
+def test_cuda_agrees_with_cpu():
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    params = {"n_samples": 200, "epochs": 3}
+    on_cpu = get("training_regimes").run(params, seeds=[0], device="cpu")
+    on_gpu = get("training_regimes").run(params, seeds=[0], device="cuda")
+    assert on_gpu.device.startswith("cuda:0 (")
+    for regime in ("full-batch", "mini-batch", "stochastic"):
+        assert (
+            on_gpu.observable("updates_per_epoch", regime).value == on_cpu.observable("updates_per_epoch", regime).value
+        )
+        cpu_loss = on_cpu.observable("final_train_loss", regime).value
+        assert on_gpu.observable("final_train_loss", regime).value == pytest.approx(cpu_loss, rel=2e-2)

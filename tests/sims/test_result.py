@@ -1,0 +1,55 @@
+"""SimResult survives JSON, and every declared observable is decided by a real run."""
+
+import pytest
+
+from sims.registry import SIMULATIONS, get
+from sims.result import SimResult, consensus
+
+SMALL = {
+    "updates_per_epoch": {"n_samples": 2000, "batch_sizes": [32, 500]},
+    "batch_size_sweep": {"batch_sizes": [32, 256], "epochs": 3},
+    "training_regimes": {"n_samples": 100, "epochs": 3},
+    "learning_rate_sweep": {"epochs": 60, "n_rates": 5},
+    "epochs_overfitting": {"epochs": 10, "hidden": 32},
+    "online_vs_batch_drift": {"stream_length": 1200, "drift_at": 600, "warmup": 300},
+}
+
+
+def test_small_params_cover_every_simulation():
+    assert set(SMALL) == set(SIMULATIONS)
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_run_decides_every_observable_and_round_trips(name):
+    sim = get(name)
+    params = sim.params(SMALL[name])
+    result = sim.run(params, seeds=[0, 1, 2], device="cpu")
+    assert result.device == "cpu"
+    assert result.seeds == [0, 1, 2]
+    assert result.series and result.metrics
+    for spec in sim.observables(params):
+        for variant in spec.variants or [None]:
+            value = result.observable(spec.name, variant)
+            assert value.kind == spec.kind
+            if spec.kind == "choice" and value.value is not None:
+                assert value.value in spec.choices
+            if value.per_seed is not None:
+                assert len(value.per_seed) == 3
+    again = SimResult.model_validate_json(result.model_dump_json())
+    assert again == result
+
+
+def test_consensus_counts_agreement():
+    picked = consensus("best", "choice", ["16", "16", "64"])
+    assert (picked.value, picked.agreeing) == ("16", 2)
+    number = consensus("updates", "number", [100.0, 101.0, 150.0])
+    assert number.value == 101.0
+    assert number.agreeing == 2  # 150 is more than 5% away from the median
+    empty = consensus("best", "choice", [None, None])
+    assert (empty.value, empty.agreeing) == (None, 0)
+
+
+def test_unknown_observable_lookup_says_what_exists():
+    result = get("updates_per_epoch").run({"n_samples": 100, "batch_sizes": [10]}, seeds=[0])
+    with pytest.raises(KeyError, match="updates_per_epoch"):
+        result.observable("no_such_thing")

@@ -1,0 +1,100 @@
+"""The simulations show what the theory and the literature say they should."""
+
+import math
+
+import pytest
+import torch
+
+from sims import data, engine
+from sims.engine import Job, Run
+from sims.registry import get
+from sims.tracker import Tracker
+
+SEEDS = [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("n", "sizes"),
+    [(10_000, [100, 500]), (1000, [1, 7, 64, 999, 1000]), (37, [5, 36])],
+)
+def test_updates_per_epoch_is_ceil_or_floor(n, sizes):
+    result = get("updates_per_epoch").run({"n_samples": n, "batch_sizes": sizes}, seeds=[0, 1])
+    for size in sizes:
+        kept = result.observable("updates_per_epoch", str(size))
+        dropped = result.observable("updates_per_epoch_drop_last", str(size))
+        assert kept.value == math.ceil(n / size) and kept.agreeing == 2
+        assert dropped.value == n // size and dropped.agreeing == 2
+
+
+def test_the_interview_example():
+    """10,000 samples: 100 updates per epoch at batch size 100, 20 at batch size 500."""
+    result = get("updates_per_epoch").run({"n_samples": 10_000, "batch_sizes": [100, 500]}, seeds=SEEDS)
+    assert result.observable("updates_per_epoch", "100").value == 100
+    assert result.observable("updates_per_epoch", "500").value == 20
+    assert result.observable("most_updates_batch").value == "100"
+
+
+def test_gradient_descent_on_least_squares_turns_at_two_over_lambda_max():
+    problem = data.least_squares(256, 8, condition=100, noise=0.1, seed=0)
+    rate = problem.critical_rate
+    factors = [0.9, 0.97, 1.03, 1.1]
+    runs = [Run(f"{f}", seed, f * rate, 256) for f in factors for seed in SEEDS]
+    outcome = engine.train(
+        Job("grid", (8, 1), "half_mse", problem.data, runs, epochs=600), torch.device("cpu"), Tracker("t")
+    )
+    for trace in outcome.traces:
+        factor = float(trace.run.variant)
+        if factor < 1:
+            assert trace.diverged_at is None, f"{factor} x critical should converge"
+            assert trace.train_loss[-1] < 0.05 * trace.train_loss[0]
+        else:
+            assert trace.diverged_at is not None, f"{factor} x critical should diverge"
+
+
+def test_measured_critical_rate_matches_theory():
+    result = get("learning_rate_sweep").run(seeds=SEEDS)
+    ratio = result.observable("measured_to_theory_ratio")
+    assert 0.98 <= ratio.value <= 1.05
+    assert ratio.agreeing == len(SEEDS)
+    assert result.observable("smallest_diverging_rate").value == "3.16"
+
+
+def test_full_batch_descends_smoothly_while_stochastic_updates_are_noisy():
+    result = get("training_regimes").run({"lr": 0.02}, seeds=SEEDS)
+    assert result.observable("full_batch_monotonic").value is True
+    assert result.observable("full_batch_monotonic").agreeing == len(SEEDS)
+    full = result.observable("loss_noise", "full-batch").value
+    stochastic = result.observable("loss_noise", "stochastic").value
+    assert stochastic > 20 * full
+    assert result.observable("smoothest_regime").value == "full-batch"
+    assert result.observable("lowest_final_loss_regime").value == "stochastic"
+
+
+def test_online_model_beats_the_static_one_after_the_drift():
+    result = get("online_vs_batch_drift").run(seeds=SEEDS)
+    winner = result.observable("more_accurate_after_drift")
+    assert winner.value == "online" and winner.agreeing == len(SEEDS)
+    assert result.observable("static_accuracy_drop").value > 0.1
+    static_before = result.observable("accuracy_before_drift", "static").value
+    online_after = result.observable("accuracy_after_drift", "online").value
+    assert online_after > static_before - 0.1
+    assert result.observable("online_recovery_samples").value is not None
+
+
+def test_validation_loss_turns_up_after_its_minimum():
+    params = get("epochs_overfitting").params({})
+    result = get("epochs_overfitting").run(params, seeds=SEEDS)
+    rises = result.observable("val_loss_rises_after_best")
+    assert rises.value is True and rises.agreeing == len(SEEDS)
+    assert result.observable("train_loss_keeps_falling").value is True
+    assert 0 < result.observable("best_epoch").value < params.epochs / 2
+    assert result.observable("final_train_accuracy").value > 0.95  # it memorised the wrong labels too
+
+
+def test_small_batches_take_more_and_noisier_steps():
+    result = get("batch_size_sweep").run({"epochs": 5}, seeds=SEEDS)
+    for size in (16, 64, 256, 1024):
+        assert result.observable("updates_per_epoch", str(size)).value == math.ceil(1438 / size)
+    assert result.observable("noisiest_batch").value == "16"
+    assert result.observable("smoothest_batch").value == "1024"
+    assert result.observable("lowest_val_loss_batch").value == "16"
