@@ -16,6 +16,7 @@ from sims.spec import ParamsBase, Simulation
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
+    from sims.engine import Trace
 
 NAME = "training_regimes"
 REGIMES = ["full-batch", "mini-batch", "stochastic"]
@@ -87,9 +88,9 @@ def simulate(params: Params, ctx: Context) -> Findings:
     groups = c.by_variant(outcome.traces)
     noise = {id(t): c.roughness(t.update_loss) for t in outcome.traces}
 
-    def monotonic(trace: object) -> bool | None:
-        losses = trace.update_loss  # type: ignore[attr-defined]
-        if trace.diverged_at is not None or not losses:  # type: ignore[attr-defined]
+    def monotonic(trace: Trace) -> bool | None:
+        losses = trace.update_loss
+        if trace.diverged_at is not None or not losses:
             return None
         return all(b <= a for a, b in itertools.pairwise(losses))
 
