@@ -88,7 +88,7 @@ def simulate(params: Params, ctx: Context) -> Findings:
     outcome = ctx.train(job)
     groups = c.by_variant(outcome.traces)
 
-    timing = Job(**{**job.__dict__, "stage": "timing", "epochs": TIMING_EPOCHS, "val": None})
+    timing = replace(job, stage="timing", epochs=TIMING_EPOCHS, val=None)
     seconds = {
         variant: min(ctx.train(replace(timing, runs=[r for r in runs if r.variant == variant])).epoch_seconds)
         for variant in variants

@@ -16,6 +16,9 @@ from sims.engine import Job, Outcome, Trace
 from sims.result import Divergence, MetricRow, ObservableValue, Series
 from sims.tracker import Tracker
 
+#: Points kept per curve in a SimResult.
+MAX_CURVE_POINTS = 2000
+
 
 @dataclass
 class Findings:
@@ -55,7 +58,11 @@ def by_variant(traces: Sequence[Trace]) -> dict[str, list[Trace]]:
 def curves(
     traces: Sequence[Trace], metrics: Sequence[str] = ("update_loss", "train_loss", "val_loss", "val_acc")
 ) -> list[Series]:
-    """Every recorded curve of every run; epoch curves start at epoch 0 (before training)."""
+    """Every recorded curve of every run; epoch curves start at epoch 0 (before training).
+
+    Curves longer than `MAX_CURVE_POINTS` keep every k-th point (and the last), so a long
+    stochastic run stays a readable result; observables are computed on the full curves.
+    """
     out = []
     for trace in traces:
         for metric in metrics:
@@ -63,17 +70,27 @@ def curves(
             if not values:
                 continue
             first = 1 if metric == "update_loss" else 0
+            keep = thinned(len(values))
             out.append(
                 Series(
                     metric=metric,
                     variant=trace.run.variant,
                     seed=trace.run.seed,
                     x_label="update" if metric == "update_loss" else "epoch",
-                    x=[float(i) for i in range(first, first + len(values))],
-                    y=values,
+                    x=[float(first + i) for i in keep],
+                    y=[values[i] for i in keep],
                 )
             )
     return out
+
+
+def thinned(length: int, most: int = MAX_CURVE_POINTS) -> list[int]:
+    """Indices of at most `most` evenly strided points, always ending at the last one."""
+    if length <= most:
+        return list(range(length))
+    stride = math.ceil(length / most)
+    keep = list(range(0, length, stride))
+    return keep if keep[-1] == length - 1 else [*keep, length - 1]
 
 
 def divergences(traces: Sequence[Trace]) -> list[Divergence]:

@@ -113,9 +113,14 @@ def recording() -> Iterator[list[Job]]:
         _recorder = previous
 
 
+def order_generator(seed: int) -> torch.Generator:
+    """The stream of epoch orders for a seed: epoch e's order is its e-th `randperm`."""
+    return torch.Generator().manual_seed(seed + ORDER_SEED_OFFSET)
+
+
 def shuffle_orders(seed: int, n: int, epochs: int) -> Tensor:
     """The sample order of each epoch for a seed: [epochs, n]. Shared by all of its variants."""
-    generator = torch.Generator().manual_seed(seed + ORDER_SEED_OFFSET)
+    generator = order_generator(seed)
     return torch.stack([torch.randperm(n, generator=generator) for _ in range(epochs)])
 
 
@@ -206,10 +211,7 @@ class _Trainer:
         self.sink = max(self.total_updates)
         self.done = [0] * count
         self.traces = [Trace(run) for run in job.runs]
-        self.orders = {
-            seed: shuffle_orders(seed, job.train.size, job.epochs) if job.shuffle else None
-            for seed in {run.seed for run in job.runs}
-        }
+        self.orders = {seed: order_generator(seed) for seed in {run.seed for run in job.runs}} if job.shuffle else {}
         self.correct = torch.zeros(count, job.train.size, dtype=torch.bool, device=device) if job.stream else None
         self.emitted_updates = [0] * count
         self.emitted_epochs = [0] * count
@@ -244,13 +246,13 @@ class _Trainer:
         self.per_epoch = flag.sum(dim=0).tolist()
         self.lockstep = bool(flag.all())
 
-    def _epoch(self, epoch: int) -> _Epoch:
+    def _epoch(self) -> _Epoch:
         n = self.job.train.size
+        in_order = torch.arange(n)
+        orders = {seed: torch.randperm(n, generator=g) for seed, g in self.orders.items()}  # drawn once per epoch
         by_key = torch.zeros(len(self.keys), self.ticks * self.micro, dtype=torch.long)
         for k, ((seed, _), layout) in enumerate(zip(self.keys, self.key_layouts, strict=True)):
-            orders = self.orders[seed]
-            order = orders[epoch] if orders is not None else torch.arange(n)
-            by_key[k, layout.slots] = order[: layout.used]
+            by_key[k, layout.slots] = orders.get(seed, in_order)[: layout.used]
         index = by_key[self.run_keys].view(len(self.runs), self.ticks, self.micro).transpose(0, 1) + self.offsets
         numbered = self.counts - 1 + torch.tensor(self.done)
         slot = torch.where(self.flag_bool, numbered, torch.full_like(numbered, self.sink))
@@ -392,7 +394,7 @@ class _Trainer:
         self._record_epoch()
         epoch_seconds = []
         for epoch in range(job.epochs):
-            plan = self._epoch(epoch)
+            plan = self._epoch()
             epoch_seconds.append(self._run_epoch(plan, epoch))
             self.done = [d + u for d, u in zip(self.done, plan.updates, strict=True)]
             self._check_divergence()
@@ -506,8 +508,3 @@ def train(job: Job, device: torch.device, tracker: Tracker, *, strategy: Strateg
     model = StackedMLP.concat([outcome.model for outcome in outcomes], [position[i] for i in range(len(job.runs))])
     seconds = [sum(epoch) for epoch in zip(*(outcome.epoch_seconds for outcome in outcomes), strict=True)]
     return Outcome([traces[position[i]] for i in range(len(job.runs))], model, seconds)
-
-
-def alone(job: Job, run: Run) -> Job:
-    """The same job with a single run, for timing or checking one run by itself."""
-    return replace(job, runs=[run])

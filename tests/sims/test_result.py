@@ -53,3 +53,11 @@ def test_unknown_observable_lookup_says_what_exists():
     result = get("updates_per_epoch").run({"n_samples": 100, "batch_sizes": [10]}, seeds=[0])
     with pytest.raises(KeyError, match="updates_per_epoch"):
         result.observable("no_such_thing")
+
+
+def test_long_curves_are_thinned_but_keep_their_ends():
+    result = get("training_regimes").run({"n_samples": 1000, "epochs": 5}, seeds=[0])
+    stochastic = result.curves("update_loss", "stochastic")[0]
+    assert len(stochastic.x) <= 2001
+    assert stochastic.x[0] == 1 and stochastic.x[-1] == 5000
+    assert result.observable("updates_per_epoch", "stochastic").value == 1000
