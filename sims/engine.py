@@ -173,14 +173,10 @@ def micro_schedule(order: Tensor, batch: int, micro: int, drop_last: bool) -> tu
 
 @dataclass
 class _Epoch:
-    index: Tensor  # [T, R, m] on device
-    weight: Tensor  # [T, R, m, 1]
-    flag: Tensor  # [T, R] float, 1 where the run updates after this tick
-    slot: Tensor  # [T, R, 1] where the batch loss is written
-    counts: Tensor  # [T, R] on the CPU: updates taken so far in this epoch
-    any_update: list[bool]
-    updates: list[int]  # per run, in this epoch
-    lockstep: bool  # every run updates after every tick: nothing to accumulate
+    """What changes from one epoch to the next: the sample order and where losses go."""
+
+    index: Tensor  # [T, R, m] on the device: rows of the (flattened) training data
+    slot: Tensor  # [T, R, 1] on the device: column of the loss buffer for each update
 
 
 class _Trainer:
@@ -238,13 +234,13 @@ class _Trainer:
             layout = layouts[run.batch_size]
             weight[: layout.ticks, r] = layout.weight
             flag[: layout.ticks, r] = layout.update
-        self.weight = weight.unsqueeze(-1).to(self.device)
-        self.flag = flag.float().to(self.device)
+        self.weight = weight.unsqueeze(-1).to(self.device)  # [T, R, m, 1]
+        self.flag = flag.float().to(self.device)  # [T, R]: 1 where the run updates after this step
         self.flag_bool = flag
-        self.counts = torch.cumsum(flag.long(), 0)
+        self.counts = torch.cumsum(flag.long(), 0)  # [T, R] on the CPU: updates so far this epoch
         self.any_update = flag.any(dim=1).tolist()
         self.per_epoch = flag.sum(dim=0).tolist()
-        self.lockstep = bool(flag.all())
+        self.lockstep = bool(flag.all())  # every run updates after every step: nothing to accumulate
 
     def _epoch(self) -> _Epoch:
         n = self.job.train.size
@@ -256,16 +252,7 @@ class _Trainer:
         index = by_key[self.run_keys].view(len(self.runs), self.ticks, self.micro).transpose(0, 1) + self.offsets
         numbered = self.counts - 1 + torch.tensor(self.done)
         slot = torch.where(self.flag_bool, numbered, torch.full_like(numbered, self.sink))
-        return _Epoch(
-            index=index.contiguous().to(self.device),
-            weight=self.weight,
-            flag=self.flag,
-            slot=slot.unsqueeze(-1).to(self.device),
-            counts=self.counts,
-            any_update=self.any_update,
-            updates=self.per_epoch,
-            lockstep=self.lockstep,
-        )
+        return _Epoch(index=index.contiguous().to(self.device), slot=slot.unsqueeze(-1).to(self.device))
 
     # -- arithmetic -----------------------------------------------------------------------
     def _apply(self, flag: Tensor | None) -> None:
@@ -396,7 +383,7 @@ class _Trainer:
         for epoch in range(job.epochs):
             plan = self._epoch()
             epoch_seconds.append(self._run_epoch(plan, epoch))
-            self.done = [d + u for d, u in zip(self.done, plan.updates, strict=True)]
+            self.done = [d + u for d, u in zip(self.done, self.per_epoch, strict=True)]
             self._check_divergence()
             self._record_epoch()
             self._report((epoch + 1) / job.epochs, self.done)
@@ -423,20 +410,20 @@ class _Trainer:
         started = time.perf_counter()
         for first in range(0, ticks, self.block):
             index = plan.index[first : first + self.block]
-            steps = zip(self.x_flat[index], self.y_flat[index], plan.weight[first : first + self.block], strict=True)
+            steps = zip(self.x_flat[index], self.y_flat[index], self.weight[first : first + self.block], strict=True)
             for t, (inputs, targets, weight) in enumerate(steps, start=first):
                 tracker.check_cancel()
                 outputs, cache = model.forward(inputs)
                 batch_loss, grad_out = loss_and_grad(job.loss, outputs, targets, weight)
-                model.backward_into(cache, grad_out, self.grads, accumulate=not plan.lockstep)
+                model.backward_into(cache, grad_out, self.grads, accumulate=not self.lockstep)
                 if self.correct is not None:
                     self.correct[:, t] = outputs.argmax(-1)[:, 0] == targets[:, 0, 0]
-                if plan.lockstep:
+                if self.lockstep:
                     self._apply(None)
                     pending.append(batch_loss)
-                elif plan.any_update[t]:
+                elif self.any_update[t]:
                     losses_so_far += batch_loss
-                    flag = plan.flag[t]
+                    flag = self.flag[t]
                     self._apply(flag)
                     self.loss_buffer.scatter_(1, plan.slot[t], losses_so_far.unsqueeze(1))
                     losses_so_far.mul_(1.0 - flag)
@@ -444,7 +431,7 @@ class _Trainer:
                     losses_so_far += batch_loss
             column = self._flush(pending, column)
             last = min(first + self.block, ticks) - 1
-            so_far = [d + int(c) for d, c in zip(self.done, plan.counts[last], strict=True)]
+            so_far = [d + int(c) for d, c in zip(self.done, self.counts[last], strict=True)]
             self._report((epoch + (last + 1) / ticks) / job.epochs, so_far)
         self._sync()
         return time.perf_counter() - started
@@ -470,10 +457,10 @@ class _Trainer:
 def groups(job: Job, device: torch.device, strategy: Strategy = "auto") -> list[list[int]]:
     """Which runs share one loop.
 
-    On a GPU one loop for everything is fastest: a tick costs about the same however many
-    runs it carries. On a CPU a batched matmul is a loop of small matmuls, so a run that
-    rides along in micro-batches smaller than its batch pays for ticks it does not need;
-    there, runs are grouped by batch size and each group steps in lockstep.
+    On a GPU, where at these sizes launching kernels costs more than the arithmetic, every
+    run shares one loop. On a CPU a batched matmul is a loop of small matmuls, so a run
+    that rides along in micro-batches smaller than its batch pays for steps it does not
+    need; there, runs are grouped by batch size and each group steps in lockstep.
     """
     if strategy == "auto":
         strategy = "merged" if device.type in ("cuda", "mps") else "by_batch"

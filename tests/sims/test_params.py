@@ -1,5 +1,6 @@
 """Bad input is refused before anything trains, with a message naming the parameter and its range."""
 
+import importlib
 import math
 
 import pytest
@@ -80,6 +81,8 @@ def test_bad_seeds(no_training, seeds, fragment):
 
 def test_defaults_are_valid_and_observables_are_declared():
     for sim in SIMULATIONS.values():
+        module = importlib.import_module(f"sims.{sim.name}")
+        assert module.Params is sim.params_model and module.run == sim.run
         params = sim.params({})
         specs = sim.observables(params)
         assert specs, sim.name
