@@ -35,12 +35,39 @@ Strategy = Literal["auto", "merged", "by_batch"]
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """A multiplier on a run's learning rate, update by update (1 = the run's `lr`)."""
+
+    kind: Literal["constant", "exponential", "step", "cosine"] = "constant"
+    warmup: int = 0  # updates of linear warmup at the start
+    end_factor: float = 1.0  # exponential: the multiplier at the last update
+    milestones: tuple[int, ...] = ()  # step: epochs after which the multiplier is scaled by gamma
+    gamma: float = 0.1
+
+    def factors(self, total: int, per_epoch: int) -> Tensor:
+        updates = torch.arange(total, dtype=torch.float64)
+        if self.kind == "exponential":
+            factor = self.end_factor ** (updates / max(total - 1, 1))
+        elif self.kind == "step":
+            passed = sum((updates >= m * per_epoch).double() for m in self.milestones)
+            factor = self.gamma**passed if self.milestones else torch.ones(total, dtype=torch.float64)
+        elif self.kind == "cosine":
+            factor = 0.5 * (1 + torch.cos(math.pi * updates / total))
+        else:
+            factor = torch.ones(total, dtype=torch.float64)
+        if self.warmup:
+            factor = factor * torch.clamp((updates + 1) / self.warmup, max=1.0)
+        return factor.float()
+
+
+@dataclass(frozen=True)
 class Run:
     variant: str
     seed: int
     lr: float
     batch_size: int
     dataset: int = 0
+    schedule: Schedule | None = None
 
 
 @dataclass
@@ -68,7 +95,10 @@ class Job:
     epochs: int
     val: Dataset | None = None
     activation: Activation = "relu"
-    momentum: float = 0.0
+    optimizer: Literal["sgd", "adam"] = "sgd"
+    momentum: float = 0.0  # sgd only
+    start: list[Tensor] | None = None  # stacked weights to start from (one row per run), else fresh init
+    first_epoch: int = 0  # where this job's epochs sit in a longer training, for the data order
     drop_last: bool = False
     shuffle: bool = True
     eval_train: bool = True
@@ -113,15 +143,19 @@ def recording() -> Iterator[list[Job]]:
         _recorder = previous
 
 
-def order_generator(seed: int) -> torch.Generator:
-    """The stream of epoch orders for a seed: epoch e's order is its e-th `randperm`."""
-    return torch.Generator().manual_seed(seed + ORDER_SEED_OFFSET)
+def epoch_order(seed: int, epoch: int, n: int) -> Tensor:
+    """The sample order of one epoch for a seed, shared by all of its variants.
+
+    Each (seed, epoch) has its own generator, so a training split into phases (a batch
+    size that grows, say) sees the same orders as one uninterrupted run.
+    """
+    generator = torch.Generator().manual_seed((seed + ORDER_SEED_OFFSET) * 100_003 + epoch)
+    return torch.randperm(n, generator=generator)
 
 
-def shuffle_orders(seed: int, n: int, epochs: int) -> Tensor:
-    """The sample order of each epoch for a seed: [epochs, n]. Shared by all of its variants."""
-    generator = order_generator(seed)
-    return torch.stack([torch.randperm(n, generator=generator) for _ in range(epochs)])
+def shuffle_orders(seed: int, n: int, epochs: int, first_epoch: int = 0) -> Tensor:
+    """The orders of several consecutive epochs: [epochs, n]."""
+    return torch.stack([epoch_order(seed, first_epoch + e, n) for e in range(epochs)])
 
 
 def batch_sizes(n: int, batch: int, drop_last: bool) -> list[int]:
@@ -194,20 +228,34 @@ class _Trainer:
         # All datasets end to end, so one index op gathers every run's batch.
         self.x_flat = self.train.x.reshape(-1, self.train.x.shape[-1])
         self.y_flat = self.train.y.reshape(-1, self.train.y.shape[-1])
-        self.model = StackedMLP.initialise(job.sizes, [run.seed for run in job.runs], job.activation, device)
+        if job.start is not None:
+            self.model = StackedMLP([p.to(device).clone() for p in job.start], job.activation)
+        else:
+            self.model = StackedMLP.initialise(job.sizes, [run.seed for run in job.runs], job.activation, device)
         self.lr = torch.tensor([[run.lr] for run in job.runs], device=device, dtype=torch.float32)
         self.rate = self.lr.clone()  # the learning rate, zero for runs that diverged
         self.grads = self.model.zeros_like()
-        self.velocity = self.model.zeros_like() if job.momentum else None
+        self.velocity = self.model.zeros_like() if job.momentum and job.optimizer == "sgd" else None
+        adam = job.optimizer == "adam"
+        self.moments = (self.model.zeros_like(), self.model.zeros_like()) if adam else None
+        self.steps_taken = torch.zeros(count, 1, device=device)  # per run, for Adam's bias correction
         self.shapes = [(count,) + (1,) * (p.dim() - 1) for p in self.model.params]
         self.rate_views = [self.rate.view(shape) for shape in self.shapes]
         per_epoch = [len(batch_sizes(job.train.size, run.batch_size, job.drop_last)) for run in job.runs]
         self.total_updates = [n * job.epochs for n in per_epoch]
         self.loss_buffer = torch.zeros(count, max(self.total_updates) + 1, device=device)
         self.sink = max(self.total_updates)
+        self.factors = None  # [R, U + 1]: each run's learning-rate multiplier at each update
+        if any(run.schedule is not None for run in job.runs):
+            self.factors = torch.ones(count, self.sink + 1)
+            for r, (run, n) in enumerate(zip(job.runs, per_epoch, strict=True)):
+                if run.schedule is not None:
+                    self.factors[r, : self.total_updates[r]] = run.schedule.factors(self.total_updates[r], n)
+            self.factors = self.factors.to(device)
         self.done = [0] * count
         self.traces = [Trace(run) for run in job.runs]
-        self.orders = {seed: order_generator(seed) for seed in {run.seed for run in job.runs}} if job.shuffle else {}
+        self.seeds = sorted({run.seed for run in job.runs}) if job.shuffle else []
+        self.epoch = job.first_epoch
         self.correct = torch.zeros(count, job.train.size, dtype=torch.bool, device=device) if job.stream else None
         self.emitted_updates = [0] * count
         self.emitted_epochs = [0] * count
@@ -245,7 +293,8 @@ class _Trainer:
     def _epoch(self) -> _Epoch:
         n = self.job.train.size
         in_order = torch.arange(n)
-        orders = {seed: torch.randperm(n, generator=g) for seed, g in self.orders.items()}  # drawn once per epoch
+        orders = {seed: epoch_order(seed, self.epoch, n) for seed in self.seeds}
+        self.epoch += 1
         by_key = torch.zeros(len(self.keys), self.ticks * self.micro, dtype=torch.long)
         for k, ((seed, _), layout) in enumerate(zip(self.keys, self.key_layouts, strict=True)):
             by_key[k, layout.slots] = orders.get(seed, in_order)[: layout.used]
@@ -255,26 +304,57 @@ class _Trainer:
         return _Epoch(index=index.contiguous().to(self.device), slot=slot.unsqueeze(-1).to(self.device))
 
     # -- arithmetic -----------------------------------------------------------------------
-    def _apply(self, flag: Tensor | None) -> None:
-        """One SGD step on the accumulated gradients of the runs whose `flag` is 1 (all if None)."""
-        momentum = self.job.momentum
-        if flag is None and self.velocity is None:
-            torch._foreach_addcmul_(self.model.params, self.grads, self.rate_views, value=-1.0)
-            return
+    def _apply(self, flag: Tensor | None, factor: Tensor | None) -> None:
+        """One optimizer step for the runs whose `flag` is 1 (all when None).
+
+        `factor` [R, 1] is each run's scheduled learning-rate multiplier for this update.
+        """
+        rate = self.rate if factor is None else self.rate * factor
+        mask = None if flag is None else flag.unsqueeze(1)
+        if mask is not None:
+            rate = rate * mask
+        if self.moments is not None:
+            self._adam(rate, mask)
+        elif self.velocity is None and mask is None:
+            views = self.rate_views if factor is None else [rate.view(shape) for shape in self.shapes]
+            torch._foreach_addcmul_(self.model.params, self.grads, views, value=-1.0)
+        else:
+            momentum = self.job.momentum
+            for i, (param, grad) in enumerate(zip(self.model.params, self.grads, strict=True)):
+                shape = self.shapes[i]
+                step = grad
+                if self.velocity is not None:
+                    step = self.velocity[i]
+                    if mask is None:
+                        step.mul_(momentum).add_(grad)
+                    else:
+                        step.add_(mask.view(shape) * ((momentum - 1.0) * step + grad))
+                param.addcmul_(rate.view(shape), step, value=-1.0)
+        if mask is not None:
+            for i, grad in enumerate(self.grads):
+                grad.mul_((1.0 - mask).view(self.shapes[i]))
+
+    def _adam(self, rate: Tensor, mask: Tensor | None) -> None:
+        """Adam with torch.optim.Adam's defaults (betas 0.9, 0.999; eps 1e-8), per run."""
+        beta1, beta2, eps = 0.9, 0.999, 1e-8
+        assert self.moments is not None
+        self.steps_taken += 1.0 if mask is None else mask
+        steps = self.steps_taken.clamp_min(1.0)  # a run that has not stepped yet has rate 0 here
+        correction1 = 1 - beta1**steps
+        root_correction2 = (1 - beta2**steps).sqrt()
+        step_size = rate / correction1
         for i, (param, grad) in enumerate(zip(self.model.params, self.grads, strict=True)):
-            step, rate = grad, self.rate_views[i]
-            mask = None if flag is None else flag.view(self.shapes[i])
-            if self.velocity is not None:
-                step = self.velocity[i]
-                if mask is None:
-                    step.mul_(momentum).add_(grad)
-                else:
-                    step.add_(mask * ((momentum - 1.0) * step + grad))
+            shape = self.shapes[i]
+            first, second = self.moments[0][i], self.moments[1][i]
             if mask is None:
-                param.addcmul_(rate, step, value=-1.0)
+                first.mul_(beta1).add_(grad, alpha=1 - beta1)
+                second.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
             else:
-                param.addcmul_(rate * mask, step, value=-1.0)
-                grad.mul_(1.0 - mask)
+                m = mask.view(shape)
+                first.add_(m * ((beta1 - 1) * first + (1 - beta1) * grad))
+                second.add_(m * ((beta2 - 1) * second + (1 - beta2) * grad * grad))
+            denom = (second.sqrt() / root_correction2.view(shape)).add_(eps)
+            param.addcdiv_(first * step_size.view(shape), denom, value=-1.0)
 
     def _evaluate(self, data: Dataset) -> tuple[list[float], list[float] | None]:
         count = len(self.runs)
@@ -332,7 +412,8 @@ class _Trainer:
         trace.diverged_at = step
         trace.divergence_reason = reason
         self.rate[r] = 0.0  # the views in rate_views see this too
-        for buffer in self.model.params + self.grads + (self.velocity or []):
+        moments = [*self.moments[0], *self.moments[1]] if self.moments else []
+        for buffer in self.model.params + self.grads + (self.velocity or []) + moments:
             buffer[r].zero_()
 
     # -- progress ---------------------------------------------------------------------------
@@ -419,12 +500,13 @@ class _Trainer:
                 if self.correct is not None:
                     self.correct[:, t] = outputs.argmax(-1)[:, 0] == targets[:, 0, 0]
                 if self.lockstep:
-                    self._apply(None)
+                    update = column + len(pending)
+                    self._apply(None, None if self.factors is None else self.factors[:, update : update + 1])
                     pending.append(batch_loss)
                 elif self.any_update[t]:
                     losses_so_far += batch_loss
                     flag = self.flag[t]
-                    self._apply(flag)
+                    self._apply(flag, None if self.factors is None else self.factors.gather(1, plan.slot[t]))
                     self.loss_buffer.scatter_(1, plan.slot[t], losses_so_far.unsqueeze(1))
                     losses_so_far.mul_(1.0 - flag)
                 else:
@@ -484,7 +566,8 @@ def train(job: Job, device: torch.device, tracker: Tracker, *, strategy: Strateg
     outcomes, start = [], 0.0
     with torch.no_grad():
         for members, cost in zip(parts, costs, strict=True):
-            sub = replace(job, runs=[job.runs[i] for i in members])
+            weights = None if job.start is None else [p[members] for p in job.start]
+            sub = replace(job, runs=[job.runs[i] for i in members], start=weights)
             outcomes.append(_Trainer(sub, device, tracker, span=(start, cost / total)).fit())
             start += cost / total
     if len(outcomes) == 1:

@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from sims.engine import Job, Run, shuffle_orders
+from sims.engine import Job, Run, batch_sizes, shuffle_orders
 from sims.stacked import init_layers
 
 
@@ -46,10 +46,25 @@ class _Loss(nn.Module):
 def train_one(job: Job, run: Run, device: torch.device, *, same_order: bool = False) -> nn.Sequential:
     """Train a single run. `same_order` replays the engine's shuffles instead of the loader's own."""
     model = build_module(job, run).to(device)
+    if job.start is not None:
+        row = job.runs.index(run)
+        with torch.no_grad():
+            linears = [layer for layer in model if isinstance(layer, nn.Linear)]
+            for linear, weight, bias in zip(linears, job.start[::2], job.start[1::2], strict=True):
+                linear.weight.copy_(weight[row].T)
+                linear.bias.copy_(bias[row])
     criterion = _Loss(job.loss)
-    optimizer = torch.optim.SGD(model.parameters(), lr=run.lr, momentum=job.momentum)
+    if job.optimizer == "adam":
+        optimizer: torch.optim.Optimizer = torch.optim.Adam(model.parameters(), lr=run.lr)
+    else:
+        optimizer = torch.optim.SGD(model.parameters(), lr=run.lr, momentum=job.momentum)
     dataset = TensorDataset(job.train.x[run.dataset], job.train.y[run.dataset])
-    orders = shuffle_orders(run.seed, len(dataset), job.epochs) if same_order and job.shuffle else None
+    per_epoch = len(batch_sizes(len(dataset), run.batch_size, job.drop_last))
+    scheduler = None
+    if run.schedule is not None:
+        factors = run.schedule.factors(per_epoch * job.epochs, per_epoch).tolist()
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda u: factors[min(u, len(factors) - 1)])
+    orders = shuffle_orders(run.seed, len(dataset), job.epochs, job.first_epoch) if same_order and job.shuffle else None
     history: list[float] = []
     for epoch in range(job.epochs):
         if orders is not None:
@@ -65,6 +80,8 @@ def train_one(job: Job, run: Run, device: torch.device, *, same_order: bool = Fa
             loss = criterion(model(inputs), targets)
             loss.backward()
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             history.append(loss.item())
         model.eval()
         with torch.no_grad():

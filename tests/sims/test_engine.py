@@ -2,12 +2,13 @@
 
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 import torch
 
 from sims import data, engine, reference
-from sims.engine import Dataset, Job, Run
+from sims.engine import Dataset, Job, Run, Schedule
 from sims.registry import get
 from sims.spec import Cancelled
 from sims.tracker import Tracker
@@ -41,6 +42,38 @@ def test_batched_runs_match_training_each_run_alone(strategy, momentum):
         for mine, theirs in zip(outcome.model.params, alone, strict=True):
             torch.testing.assert_close(mine[r], theirs, atol=2e-5, rtol=1e-4)
         assert outcome.traces[r].updates == 3 * len(engine.batch_sizes(300, run.batch_size, False))
+
+
+SCHEDULED = [
+    Run("cos", 0, 0.1, 16, schedule=Schedule("cosine", warmup=5)),
+    Run("step", 1, 0.2, 50, schedule=Schedule("step", milestones=(1, 2), gamma=0.5)),
+    Run("exp", 2, 0.01, 16, schedule=Schedule("exponential", end_factor=20.0)),
+    Run("flat", 0, 0.05, 7),
+]
+
+
+@pytest.mark.parametrize("strategy", ["merged", "by_batch"])
+@pytest.mark.parametrize(("optimizer", "momentum"), [("sgd", 0.0), ("sgd", 0.9), ("adam", 0.0)])
+def test_schedules_and_optimizers_match_torch_optim(strategy, optimizer, momentum):
+    job = replace(small_job(momentum, SCHEDULED), optimizer=optimizer)
+    if optimizer == "adam":
+        job = replace(job, runs=[replace(run, lr=run.lr / 10) for run in job.runs])
+    outcome = engine.train(job, CPU, Tracker("test"), strategy=strategy)
+    for r, run in enumerate(job.runs):
+        alone = reference.stacked_weights(reference.train_one(job, run, CPU, same_order=True))
+        for mine, theirs in zip(outcome.model.params, alone, strict=True):
+            torch.testing.assert_close(mine[r], theirs, atol=5e-5, rtol=1e-4)
+
+
+def test_training_in_phases_equals_one_run():
+    runs = [Run("a", 0, 0.1, 16), Run("b", 1, 0.05, 32)]
+    whole = engine.train(small_job(0.0, runs), CPU, Tracker("test"))
+    first = engine.train(replace(small_job(0.0, runs), epochs=1), CPU, Tracker("test"))
+    rest = engine.train(
+        replace(small_job(0.0, runs), epochs=2, start=first.model.params, first_epoch=1), CPU, Tracker("test")
+    )
+    for mine, theirs in zip(rest.model.params, whole.model.params, strict=True):
+        torch.testing.assert_close(mine, theirs, atol=1e-6, rtol=1e-5)
 
 
 def test_least_squares_matches_too():
