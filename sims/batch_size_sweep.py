@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
+from sims.datasizes import DIGITS_VAL_FRACTION, digits_train_size
 from sims.result import ObservableSpec, consensus, measured_once
 from sims.spec import ParamsBase, Simulation, label
 
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
     from sims.context import Context, Findings
 
 NAME = "batch_size_sweep"
-VAL_FRACTION = 0.2
-TRAIN_SIZE = 1797 - round(1797 * VAL_FRACTION)  # digits images left for training
+VAL_FRACTION = DIGITS_VAL_FRACTION
+TRAIN_SIZE = digits_train_size(VAL_FRACTION)
 TIMING_EPOCHS = 3
 
 

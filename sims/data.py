@@ -15,7 +15,6 @@ from torch import Tensor
 
 from sims.engine import Dataset
 
-DIGITS_SAMPLES = 1797
 DIGITS_FEATURES = 64
 DIGITS_CLASSES = 10
 
@@ -61,10 +60,6 @@ def digits(
         train=Dataset(((train_x - mean) / std).unsqueeze(0), train_y.view(1, -1, 1)),
         val=Dataset(((x[val_idx] - mean) / std).unsqueeze(0), y[val_idx].view(1, -1, 1)),
     )
-
-
-def digits_train_size(val_fraction: float) -> int:
-    return DIGITS_SAMPLES - round(DIGITS_SAMPLES * val_fraction)
 
 
 def moons(n: int, *, noise: float, seed: int) -> Dataset:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
+from sims.datasizes import digits_train_size
 from sims.result import ObservableSpec, consensus
 from sims.spec import ParamsBase, Simulation
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 NAME = "epochs_overfitting"
 VARIANT = "mlp"
 VAL_FRACTION = 0.3
-MAX_TRAIN = 1797 - round(1797 * VAL_FRACTION)
+MAX_TRAIN = digits_train_size(VAL_FRACTION)
 #: Validation loss "rises" when it ends at least this much above its minimum.
 RISE = 0.10
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
+from sims.datasizes import digits_train_size
 from sims.result import ObservableSpec, consensus, measured_once
 from sims.spec import ParamsBase, Simulation, label, log_grid
 
@@ -25,7 +26,7 @@ NAME = "learning_rate_sweep"
 NONE = "none"
 REFINE_RATES = 12
 REFINE_ROUNDS = 2
-DIGITS_TRAIN = 1797 - round(1797 * 0.2)
+DIGITS_TRAIN = digits_train_size()
 
 
 class Params(ParamsBase):
@@ -113,21 +114,17 @@ def observables(params: Params) -> list[ObservableSpec]:
 
 
 def _problem(params: Params) -> tuple[Job, float | None]:
-    from sims import data
-    from sims.engine import Job
+    from sims import problems
 
     if params.problem == "least_squares":
-        problem = data.least_squares(params.n_samples, params.features, condition=params.condition, noise=0.1, seed=0)
-        job = Job(
-            stage="grid", sizes=(params.features, 1), loss="half_mse", train=problem.data, runs=[], epochs=params.epochs
+        return problems.least_squares(
+            "grid",
+            n_samples=params.n_samples,
+            features=params.features,
+            condition=params.condition,
+            epochs=params.epochs,
         )
-        return job, problem.critical_rate
-    split = data.digits(0.2)
-    sizes = (data.DIGITS_FEATURES, 64, data.DIGITS_CLASSES)
-    job = Job(
-        stage="grid", sizes=sizes, loss="cross_entropy", train=split.train, val=split.val, runs=[], epochs=params.epochs
-    )
-    return job, None
+    return problems.digits_mlp("grid", epochs=params.epochs), None
 
 
 def _final(trace: Trace) -> float | None:

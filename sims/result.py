@@ -54,7 +54,7 @@ class Series(BaseModel):
     metric: str
     variant: str
     seed: int
-    x_label: Literal["epoch", "update", "sample"]
+    x_label: Literal["epoch", "update", "sample", "learning_rate", "batch_size"]
     x: list[float]
     y: list[float]
 
