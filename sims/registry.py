@@ -6,6 +6,7 @@ from sims import (
     batch_size_sweep,
     epochs_overfitting,
     learning_rate_sweep,
+    lr_range_test,
     online_vs_batch_drift,
     training_regimes,
     updates_per_epoch,
@@ -21,6 +22,7 @@ SIMULATIONS: dict[str, Simulation] = {
         learning_rate_sweep,
         epochs_overfitting,
         online_vs_batch_drift,
+        lr_range_test,
     )
 }
 

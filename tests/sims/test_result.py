@@ -12,6 +12,7 @@ SMALL = {
     "learning_rate_sweep": {"epochs": 60, "n_rates": 5},
     "epochs_overfitting": {"epochs": 10, "hidden": 32},
     "online_vs_batch_drift": {"stream_length": 1200, "drift_at": 600, "warmup": 300},
+    "lr_range_test": {"steps": 60},
 }
 
 

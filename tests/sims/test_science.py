@@ -98,3 +98,12 @@ def test_small_batches_take_more_and_noisier_steps():
     assert result.observable("noisiest_batch").value == "16"
     assert result.observable("smoothest_batch").value == "1024"
     assert result.observable("lowest_val_loss_batch").value == "16"
+
+
+def test_range_test_blows_up_near_the_exact_critical_rate():
+    result = get("lr_range_test").run(seeds=SEEDS)
+    theory = result.observable("critical_rate_theory").value
+    blowup = result.observable("blowup_rate").value
+    assert theory / 2 <= blowup <= theory * 2
+    steepest = result.observable("steepest_rate").value
+    assert steepest < blowup  # the best descent comes before the blow-up
