@@ -140,12 +140,14 @@ def simulate(params: Params, ctx: Context) -> Findings:
     def rate_at(index: int | None) -> float | None:
         return None if index is None else rates[index]
 
-    blowups = [rate_at(blowup_index(t.update_loss, t.diverged_at)) for t in outcome.traces]
-    steepest = [
-        rate_at(steepest_index(t.update_loss, blowup_index(t.update_loss, t.diverged_at))) for t in outcome.traces
-    ]
+    blowup = {id(t): rate_at(blowup_index(t.update_loss, t.diverged_at)) for t in outcome.traces}
+    steepest = {
+        id(t): rate_at(steepest_index(t.update_loss, blowup_index(t.update_loss, t.diverged_at)))
+        for t in outcome.traces
+    }
+    blowups = [blowup[id(t)] for t in outcome.traces]
     values = [
-        consensus("steepest_rate", "number", steepest, unit="learning rate"),
+        consensus("steepest_rate", "number", [steepest[id(t)] for t in outcome.traces], unit="learning rate"),
         consensus("blowup_rate", "number", blowups, unit="learning rate"),
         consensus("suggested_rate", "number", [None if b is None else b / 10 for b in blowups], unit="learning rate"),
     ]
@@ -153,10 +155,9 @@ def simulate(params: Params, ctx: Context) -> Findings:
         f"{params.problem}: rate from {params.lr_start:g} to {params.lr_end:g} over {total} updates, batch {batch}."
     ]
     if theory is not None:
+        ratios = [None if b is None else b / theory for b in blowups]
         values.append(measured_once("critical_rate_theory", "number", theory, unit="learning rate"))
-        values.append(
-            consensus("blowup_to_critical_ratio", "number", [None if b is None else b / theory for b in blowups])
-        )
+        values.append(consensus("blowup_to_critical_ratio", "number", ratios))
         notes.append(f"exact critical rate 2 / lambda_max = {theory:.4g}.")
     series = [
         Series(
@@ -172,12 +173,11 @@ def simulate(params: Params, ctx: Context) -> Findings:
     rows = c.metric_rows(
         outcome.traces,
         {
-            "steepest_rate": lambda t: rate_at(
-                steepest_index(t.update_loss, blowup_index(t.update_loss, t.diverged_at))
-            ),
-            "blowup_rate": lambda t: rate_at(blowup_index(t.update_loss, t.diverged_at)),
+            "steepest_rate": lambda t: steepest[id(t)],
+            "blowup_rate": lambda t: blowup[id(t)],
             "lowest_loss": lambda t: min(t.update_loss) if t.update_loss else None,
         },
+        include_diverged=True,
     )
     return c.Findings(variants=[VARIANT], series=series, metrics=rows, observables=values, notes=notes)
 
