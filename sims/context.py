@@ -101,13 +101,19 @@ def divergences(traces: Sequence[Trace]) -> list[Divergence]:
     ]
 
 
-def metric_rows(traces: Sequence[Trace], columns: dict[str, Callable[[Trace], float | None]]) -> list[MetricRow]:
-    """Per variant, the mean over seeds of each column (runs that diverged are left out)."""
+def metric_rows(
+    traces: Sequence[Trace],
+    columns: dict[str, Callable[[Trace], float | None]],
+    *,
+    include_diverged: bool = False,
+) -> list[MetricRow]:
+    """Per variant, the mean over seeds of each column (runs that diverged are left out unless asked)."""
     rows = []
     for variant, group in by_variant(traces).items():
         values: dict[str, float | None] = {}
+        kept = [t for t in group if include_diverged or t.diverged_at is None]
         for name, read in columns.items():
-            numbers = [v for t in group if t.diverged_at is None and (v := read(t)) is not None and math.isfinite(v)]
+            numbers = [v for t in kept if (v := read(t)) is not None and math.isfinite(v)]
             values[name] = statistics.fmean(numbers) if numbers else None
         values["diverged_runs"] = float(sum(t.diverged_at is not None for t in group))
         rows.append(MetricRow(variant=variant, values=values))
