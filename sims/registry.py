@@ -6,6 +6,7 @@ from sims import (
     batch_size_sweep,
     epochs_overfitting,
     learning_rate_sweep,
+    lr_batch_scaling,
     lr_range_test,
     online_vs_batch_drift,
     training_regimes,
@@ -23,6 +24,7 @@ SIMULATIONS: dict[str, Simulation] = {
         epochs_overfitting,
         online_vs_batch_drift,
         lr_range_test,
+        lr_batch_scaling,
     )
 }
 

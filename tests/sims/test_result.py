@@ -13,6 +13,7 @@ SMALL = {
     "epochs_overfitting": {"epochs": 10, "hidden": 32},
     "online_vs_batch_drift": {"stream_length": 1200, "drift_at": 600, "warmup": 300},
     "lr_range_test": {"steps": 60},
+    "lr_batch_scaling": {"ks": [2, 4], "epochs": 2},
 }
 
 

@@ -107,3 +107,12 @@ def test_range_test_blows_up_near_the_exact_critical_rate():
     assert theory / 2 <= blowup <= theory * 2
     steepest = result.observable("steepest_rate").value
     assert steepest < blowup  # the best descent comes before the blow-up
+
+
+def test_linear_scaling_tracks_the_small_batch_curve_for_small_k():
+    result = get("lr_batch_scaling").run(seeds=SEEDS)
+    scaled = result.observable("curve_gap", "x2 scaled")
+    unscaled = result.observable("curve_gap", "x2 same lr")
+    assert all(s < u for s, u in zip(scaled.per_seed, unscaled.per_seed, strict=True))
+    assert result.observable("closest_to_base", "x2").value in ("scaled", "scaled+warmup")
+    assert result.observable("rule_breaks_at").value == "x32"  # lr 3.2 at batch 512 is too much
