@@ -9,6 +9,7 @@ from sims import (
     lr_batch_scaling,
     lr_range_test,
     online_vs_batch_drift,
+    schedules,
     training_regimes,
     updates_per_epoch,
 )
@@ -25,6 +26,7 @@ SIMULATIONS: dict[str, Simulation] = {
         online_vs_batch_drift,
         lr_range_test,
         lr_batch_scaling,
+        schedules,
     )
 }
 

@@ -14,6 +14,7 @@ SMALL = {
     "online_vs_batch_drift": {"stream_length": 1200, "drift_at": 600, "warmup": 300},
     "lr_range_test": {"steps": 60},
     "lr_batch_scaling": {"ks": [2, 4], "epochs": 2},
+    "schedules": {"epochs": 4, "milestones": [2, 3]},
 }
 
 

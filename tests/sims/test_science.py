@@ -116,3 +116,13 @@ def test_linear_scaling_tracks_the_small_batch_curve_for_small_k():
     assert all(s < u for s, u in zip(scaled.per_seed, unscaled.per_seed, strict=True))
     assert result.observable("closest_to_base", "x2").value in ("scaled", "scaled+warmup")
     assert result.observable("rule_breaks_at").value == "x32"  # lr 3.2 at batch 512 is too much
+
+
+def test_growing_the_batch_matches_decaying_the_rate_with_fewer_updates():
+    result = get("schedules").run(seeds=SEEDS)
+    matches = result.observable("decay_matches_growth")
+    assert matches.value is True and matches.agreeing == len(SEEDS)
+    decay = result.observable("updates", "step decay").value
+    growth = result.observable("updates", "batch growth").value
+    assert decay == 12 * 45 and growth == 6 * 45 + 3 * 9 + 3 * 2
+    assert result.observable("update_ratio_decay_to_growth").value > 1.5
