@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sims import (
     batch_size_sweep,
+    data_order_and_optimizers,
     epochs_overfitting,
     learning_rate_sweep,
     lr_batch_scaling,
@@ -27,6 +28,7 @@ SIMULATIONS: dict[str, Simulation] = {
         lr_range_test,
         lr_batch_scaling,
         schedules,
+        data_order_and_optimizers,
     )
 }
 

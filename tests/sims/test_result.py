@@ -15,6 +15,7 @@ SMALL = {
     "lr_range_test": {"steps": 60},
     "lr_batch_scaling": {"ks": [2, 4], "epochs": 2},
     "schedules": {"epochs": 4, "milestones": [2, 3]},
+    "data_order_and_optimizers": {"epochs": 1, "batch_size": 32},
 }
 
 

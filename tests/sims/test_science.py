@@ -126,3 +126,12 @@ def test_growing_the_batch_matches_decaying_the_rate_with_fewer_updates():
     growth = result.observable("updates", "batch growth").value
     assert decay == 12 * 45 and growth == 6 * 45 + 3 * 9 + 3 * 2
     assert result.observable("update_ratio_decay_to_growth").value > 1.5
+
+
+def test_shuffled_data_beats_sorted_and_momentum_helps_at_a_small_batch():
+    result = get("data_order_and_optimizers").run(seeds=SEEDS)
+    order = result.observable("better_order")
+    assert order.value == "shuffled" and order.agreeing == len(SEEDS)
+    sgd = result.observable("final_train_loss", "shuffled sgd").value
+    momentum = result.observable("final_train_loss", "shuffled momentum").value
+    assert momentum < sgd
