@@ -9,7 +9,9 @@ from sims import (
     learning_rate_sweep,
     lr_batch_scaling,
     lr_range_test,
+    memory_and_throughput,
     online_vs_batch_drift,
+    out_of_core,
     schedules,
     training_regimes,
     updates_per_epoch,
@@ -29,6 +31,8 @@ SIMULATIONS: dict[str, Simulation] = {
         lr_batch_scaling,
         schedules,
         data_order_and_optimizers,
+        memory_and_throughput,
+        out_of_core,
     )
 }
 

@@ -53,6 +53,8 @@ class Simulation:
     params_model: type[ParamsBase]
     observables: Callable[[Any], list[ObservableSpec]]
     simulate: Callable[[Any, Any], Any]  # (Params, sims.context.Context) -> sims.context.Findings
+    #: The same work written the common way, for the benchmark, when it is not a replay of engine jobs.
+    textbook: Callable[[Any, list[int], Any], None] | None = None
 
     def params(self, values: ParamsBase | dict[str, object] | None = None) -> ParamsBase:
         """Validate raw values into this simulation's Params, with a readable error."""

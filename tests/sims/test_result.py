@@ -16,6 +16,8 @@ SMALL = {
     "lr_batch_scaling": {"ks": [2, 4], "epochs": 2},
     "schedules": {"epochs": 4, "milestones": [2, 3]},
     "data_order_and_optimizers": {"epochs": 1, "batch_size": 32},
+    "memory_and_throughput": {"batch_sizes": [64, 256], "epochs": 1, "hidden": 32},
+    "out_of_core": {"n_samples": 2000, "chunk_rows": 256, "batch_size": 64, "epochs": 1},
 }
 
 

@@ -135,3 +135,23 @@ def test_shuffled_data_beats_sorted_and_momentum_helps_at_a_small_batch():
     sgd = result.observable("final_train_loss", "shuffled sgd").value
     momentum = result.observable("final_train_loss", "shuffled momentum").value
     assert momentum < sgd
+
+
+def test_peak_memory_grows_with_batch_size():
+    result = get("memory_and_throughput").run({"batch_sizes": [16, 128, 1024], "epochs": 1}, seeds=[0, 1])
+    assert result.observable("memory_grows_with_batch").value is True
+    small = result.observable("peak_memory_bytes", "16").value
+    large = result.observable("peak_memory_bytes", "1024").value
+    assert large > 2 * small
+    assert any("memory_method" in note for note in result.notes)
+    # larger batches get through an epoch faster on this model
+    assert result.observable("epoch_seconds", "1024").value < result.observable("epoch_seconds", "16").value
+
+
+def test_out_of_core_ends_where_in_memory_does_with_less_memory():
+    result = get("out_of_core").run(seeds=SEEDS)
+    assert result.observable("final_losses_match").value is True
+    in_memory = result.observable("final_loss", "in memory").per_seed
+    streamed = result.observable("final_loss", "out of core").per_seed
+    assert in_memory == pytest.approx(streamed, rel=1e-6)
+    assert result.observable("memory_ratio").value > 4

@@ -1,0 +1,178 @@
+"""Speed and memory per batch size on the device the run uses.
+
+For each batch size one model trains alone for a couple of epochs: the fastest epoch
+gives time per epoch and samples per second. Memory: on CUDA the allocator's own peak
+(`torch.cuda.max_memory_allocated`); elsewhere an estimate from tensor sizes (weights,
+gradients, and each layer's activations and their gradients for one batch, float32),
+labelled as such in the result.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import Field, model_validator
+
+from sims.datasizes import digits_train_size
+from sims.result import ObservableSpec, consensus, measured_once
+from sims.spec import ParamsBase, Simulation, label
+
+if TYPE_CHECKING:
+    import torch
+
+    from sims.context import Context, Findings
+    from sims.engine import Job
+
+NAME = "memory_and_throughput"
+TRAIN_SIZE = digits_train_size()
+FLOAT_BYTES = 4
+
+
+class Params(ParamsBase):
+    batch_sizes: list[Annotated[int, Field(ge=1, le=TRAIN_SIZE)]] = Field(
+        default=[16, 64, 256, 1024], min_length=2, max_length=10, description="Batch sizes to measure."
+    )
+    hidden: int = Field(512, ge=1, le=8192, description="Width of the two hidden layers.")
+    epochs: int = Field(2, ge=1, le=20, description="Epochs timed per batch size and seed (the fastest counts).")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Params:
+        if len(set(self.batch_sizes)) != len(self.batch_sizes):
+            raise ValueError(f"batch_sizes has a repeated value: {self.batch_sizes}")
+        return self
+
+
+def observables(params: Params) -> list[ObservableSpec]:
+    variants = [label(b) for b in params.batch_sizes]
+
+    def number(name: str, description: str, unit: str) -> ObservableSpec:
+        return ObservableSpec(name=name, description=description, kind="number", unit=unit, variants=variants)
+
+    return [
+        ObservableSpec(
+            name="fastest_epoch_batch",
+            description="The batch size that finishes an epoch in the least wall time.",
+            kind="choice",
+            choices=variants,
+        ),
+        ObservableSpec(
+            name="memory_grows_with_batch",
+            description="Whether peak memory rises with every step up in batch size.",
+            kind="bool",
+        ),
+        ObservableSpec(
+            name="memory_ratio_largest_to_smallest",
+            description="Peak memory at the largest batch size divided by that at the smallest.",
+            kind="number",
+        ),
+        number("epoch_seconds", "Wall time of one epoch, one model trained alone.", "s"),
+        number("samples_per_second", "Training samples processed per second.", "samples/s"),
+        number("peak_memory_bytes", "Peak memory of one training step (see memory_method).", "bytes"),
+    ]
+
+
+def estimated_bytes(sizes: tuple[int, ...], batch: int) -> int:
+    """Weights and gradients, plus every layer's activations and their gradients for one batch."""
+    weights = sum(a * b + b for a, b in itertools.pairwise(sizes))
+    activations = batch * sum(sizes)
+    return FLOAT_BYTES * 2 * (weights + activations)
+
+
+def measured_bytes(ctx: Context, job: Job) -> tuple[float, torch.device]:
+    import torch
+
+    torch.cuda.synchronize(ctx.device)
+    torch.cuda.reset_peak_memory_stats(ctx.device)
+    before = torch.cuda.memory_allocated(ctx.device)
+    ctx.train(job)
+    return float(torch.cuda.max_memory_allocated(ctx.device) - before), ctx.device
+
+
+def simulate(params: Params, ctx: Context) -> Findings:
+    from dataclasses import replace
+
+    from sims import context as c
+    from sims import data, problems
+    from sims.engine import Run
+
+    base = problems.digits_mlp("timing", epochs=params.epochs)
+    sizes = (data.DIGITS_FEATURES, params.hidden, params.hidden, data.DIGITS_CLASSES)
+    base = replace(base, sizes=sizes, train=base.train.to(ctx.device), val=None, eval_train=False)
+    variants = [label(b) for b in params.batch_sizes]
+    on_cuda = ctx.device.type == "cuda"
+    ctx.plan(timing=1.0, memory=0.2)
+    seconds: dict[str, list[float]] = {v: [] for v in variants}
+    for batch in params.batch_sizes:
+        for seed in ctx.seeds:
+            outcome = ctx.train(replace(base, runs=[Run(label(batch), seed, 0.01, batch)]))
+            seconds[label(batch)].append(min(outcome.epoch_seconds))
+    memory: dict[str, float] = {}
+    for batch in params.batch_sizes:
+        if on_cuda:
+            job = replace(base, stage="memory", epochs=1, runs=[Run(label(batch), ctx.seeds[0], 0.01, batch)])
+            memory[label(batch)] = measured_bytes(ctx, job)[0]
+        else:
+            memory[label(batch)] = float(estimated_bytes(sizes, batch))
+    method = (
+        "CUDA allocator peak (torch.cuda.max_memory_allocated) during one epoch, above what was allocated before"
+        if on_cuda
+        else "estimated from tensor sizes: weights, gradients, and one batch's activations and their gradients "
+        "(float32); not a measurement of the process"
+    )
+    n = base.train.size
+    fastest = [min(variants, key=lambda v, i=i: seconds[v][i]) for i in range(len(ctx.seeds))]
+    ordered = [memory[v] for v in variants]
+    values = [
+        consensus("fastest_epoch_batch", "choice", fastest),
+        measured_once("memory_grows_with_batch", "bool", all(b > a for a, b in itertools.pairwise(ordered))),
+        measured_once("memory_ratio_largest_to_smallest", "number", ordered[-1] / ordered[0]),
+    ]
+    for v in variants:
+        values.append(consensus("epoch_seconds", "number", list(seconds[v]), variant=v, unit="s"))
+        values.append(
+            consensus("samples_per_second", "number", [n / s for s in seconds[v]], variant=v, unit="samples/s")
+        )
+        values.append(measured_once("peak_memory_bytes", "number", memory[v], variant=v, unit="bytes"))
+    rows = [
+        c.MetricRow(
+            variant=v,
+            values={
+                "epoch_seconds": min(seconds[v]),
+                "samples_per_second": n / min(seconds[v]),
+                "peak_memory_mib": memory[v] / 2**20,
+            },
+        )
+        for v in variants
+    ]
+    from sims.result import Series
+
+    series = [
+        Series(
+            metric="samples_per_second",
+            variant="all",
+            seed=seed,
+            x_label="batch_size",
+            x=[float(b) for b in params.batch_sizes],
+            y=[n / seconds[label(b)][i] for b in params.batch_sizes],
+        )
+        for i, seed in enumerate(ctx.seeds)
+    ]
+    return c.Findings(
+        variants=variants,
+        series=series,
+        metrics=rows,
+        observables=values,
+        notes=[f"digits MLP 64-{params.hidden}-{params.hidden}-10, {n} training images.", f"memory_method: {method}."],
+    )
+
+
+SIM = Simulation(
+    name=NAME,
+    title="Memory and throughput",
+    summary="Per batch size: samples per second, time per epoch and peak memory on the device in use.",
+    params_model=Params,
+    observables=observables,
+    simulate=simulate,
+)
+run = SIM.run
