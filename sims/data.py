@@ -79,6 +79,7 @@ def moons(n: int, *, noise: float, seed: int) -> Dataset:
 class LeastSquares:
     data: Dataset
     hessian_max_eigenvalue: float
+    min_loss: float  # 0.5 * mean squared residual of the exact least-squares fit
 
     @property
     def critical_rate(self) -> float:
@@ -101,7 +102,11 @@ def least_squares(n: int, features: int, *, condition: float, noise: float, seed
     design = torch.cat([x32.double(), torch.ones(n, 1, dtype=torch.float64)], dim=1)
     hessian = design.T @ design / n
     top = float(torch.linalg.eigvalsh(hessian)[-1])
-    return LeastSquares(Dataset(x32.unsqueeze(0), y.float().view(1, n, 1)), top)
+    y32 = y.float().double()
+    solution = torch.linalg.lstsq(design, y32.unsqueeze(1)).solution
+    residual = design @ solution - y32.unsqueeze(1)
+    best = float(0.5 * (residual**2).mean())
+    return LeastSquares(Dataset(x32.unsqueeze(0), y.float().view(1, n, 1)), top, best)
 
 
 def sea_stream(

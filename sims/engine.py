@@ -102,6 +102,7 @@ class Job:
     drop_last: bool = False
     shuffle: bool = True
     eval_train: bool = True
+    full_loss_each_update: bool = False  # also record the whole training set's loss after every update
     stream: bool = False
     blowup: float = 100.0
 
@@ -117,6 +118,7 @@ class Trace:
     val_loss: list[float] = field(default_factory=list)
     val_acc: list[float] = field(default_factory=list)
     correct: list[bool] = field(default_factory=list)
+    full_loss: list[float] = field(default_factory=list)  # training-set loss after each update, when asked
     updates: int = 0
     diverged_at: int | None = None
     divergence_reason: str | None = None
@@ -257,6 +259,7 @@ class _Trainer:
         self.seeds = sorted({run.seed for run in job.runs}) if job.shuffle else []
         self.epoch = job.first_epoch
         self.correct = torch.zeros(count, job.train.size, dtype=torch.bool, device=device) if job.stream else None
+        self.full_buffer = torch.zeros_like(self.loss_buffer) if job.full_loss_each_update else None
         self.emitted_updates = [0] * count
         self.emitted_epochs = [0] * count
         self.checked = [0] * count
@@ -356,14 +359,20 @@ class _Trainer:
             denom = (second.sqrt() / root_correction2.view(shape)).add_(eps)
             param.addcdiv_(first * step_size.view(shape), denom, value=-1.0)
 
-    def _evaluate(self, data: Dataset) -> tuple[list[float], list[float] | None]:
-        count = len(self.runs)
+    def _outputs(self, data: Dataset) -> tuple[Tensor, Tensor]:
+        """Every run's outputs on a whole dataset, with the matching targets."""
         if data.x.shape[0] == 1:
-            x = data.x[0]
-            y = data.y[0].expand(count, *data.y.shape[1:])
+            x, y = data.x[0], data.y[0].expand(len(self.runs), *data.y.shape[1:])
         else:
             x, y = data.x[self.datasets], data.y[self.datasets]
-        outputs = self.model.predict(x)
+        return self.model.predict(x), y
+
+    def _mean_losses(self, data: Dataset) -> Tensor:
+        outputs, y = self._outputs(data)
+        return sample_losses(self.job.loss, outputs, y).mean(dim=1)
+
+    def _evaluate(self, data: Dataset) -> tuple[list[float], list[float] | None]:
+        outputs, y = self._outputs(data)
         losses = sample_losses(self.job.loss, outputs, y).mean(dim=1)
         accuracy = None
         if self.job.loss == "cross_entropy":
@@ -471,6 +480,8 @@ class _Trainer:
         for r, trace in enumerate(self.traces):
             end = self.done[r] if trace.diverged_at is None else trace.diverged_at - 1
             trace.update_loss = self.loss_buffer[r, :end].tolist()
+            if self.full_buffer is not None:
+                trace.full_loss = self.full_buffer[r, :end].tolist()
             trace.updates = self.done[r] if trace.diverged_at is None else trace.diverged_at
             if self.correct is not None:
                 trace.correct = self.correct[r].tolist()
@@ -487,6 +498,7 @@ class _Trainer:
         losses_so_far = torch.zeros(len(self.runs), device=self.device)
         column = self.done[0]
         pending: list[Tensor] = []
+        pending_full: list[Tensor] = []
         self._sync()
         started = time.perf_counter()
         for first in range(0, ticks, self.block):
@@ -503,14 +515,21 @@ class _Trainer:
                     update = column + len(pending)
                     self._apply(None, None if self.factors is None else self.factors[:, update : update + 1])
                     pending.append(batch_loss)
+                    if self.full_buffer is not None:
+                        pending_full.append(self._mean_losses(self.train))
                 elif self.any_update[t]:
                     losses_so_far += batch_loss
                     flag = self.flag[t]
                     self._apply(flag, None if self.factors is None else self.factors.gather(1, plan.slot[t]))
                     self.loss_buffer.scatter_(1, plan.slot[t], losses_so_far.unsqueeze(1))
+                    if self.full_buffer is not None:
+                        self.full_buffer.scatter_(1, plan.slot[t], self._mean_losses(self.train).unsqueeze(1))
                     losses_so_far.mul_(1.0 - flag)
                 else:
                     losses_so_far += batch_loss
+            if self.full_buffer is not None and pending_full:
+                self.full_buffer[:, column : column + len(pending_full)] = torch.stack(pending_full, dim=1)
+                pending_full.clear()
             column = self._flush(pending, column)
             last = min(first + self.block, ticks) - 1
             so_far = [d + int(c) for d, c in zip(self.done, self.counts[last], strict=True)]

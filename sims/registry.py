@@ -13,6 +13,7 @@ from sims import (
     online_vs_batch_drift,
     out_of_core,
     schedules,
+    steps_to_target,
     training_regimes,
     updates_per_epoch,
 )
@@ -33,6 +34,7 @@ SIMULATIONS: dict[str, Simulation] = {
         data_order_and_optimizers,
         memory_and_throughput,
         out_of_core,
+        steps_to_target,
     )
 }
 

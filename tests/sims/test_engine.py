@@ -194,3 +194,17 @@ def test_cuda_agrees_with_cpu():
         )
         cpu_loss = on_cpu.observable("final_train_loss", regime).value
         assert on_gpu.observable("final_train_loss", regime).value == pytest.approx(cpu_loss, rel=2e-2)
+
+
+def test_full_training_loss_after_every_update():
+    problem = data.least_squares(64, 4, condition=10, noise=0.1, seed=0)
+    runs = [Run("a", 0, 0.3, 16), Run("b", 1, 0.1, 64)]
+    for strategy in ("merged", "by_batch"):
+        job = Job("grid", (4, 1), "half_mse", problem.data, runs, epochs=2, full_loss_each_update=True)
+        outcome = engine.train(job, CPU, Tracker("test"), strategy=strategy)
+        for trace in outcome.traces:
+            assert len(trace.full_loss) == trace.updates
+            # after the last update of each epoch it equals the epoch's evaluation
+            per_epoch = trace.updates // 2
+            assert trace.full_loss[per_epoch - 1] == pytest.approx(trace.train_loss[1], rel=1e-5)
+            assert trace.full_loss[-1] == pytest.approx(trace.train_loss[2], rel=1e-5)

@@ -18,6 +18,7 @@ SMALL = {
     "data_order_and_optimizers": {"epochs": 1, "batch_size": 32},
     "memory_and_throughput": {"batch_sizes": [64, 256], "epochs": 1, "hidden": 32},
     "out_of_core": {"n_samples": 2000, "chunk_rows": 256, "batch_size": 64, "epochs": 1},
+    "steps_to_target": {"batch_sizes": [1, 8, 64], "n_samples": 64, "max_updates": 100, "target_fraction": 0.2},
 }
 
 

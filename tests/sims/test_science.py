@@ -155,3 +155,11 @@ def test_out_of_core_ends_where_in_memory_does_with_less_memory():
     streamed = result.observable("final_loss", "out of core").per_seed
     assert in_memory == pytest.approx(streamed, rel=1e-6)
     assert result.observable("memory_ratio").value > 4
+
+
+def test_steps_to_target_fall_at_small_batches_and_flatten_at_large_ones():
+    result = get("steps_to_target").run(seeds=SEEDS)
+    steps = {b: result.observable("steps_to_target", str(b)).value for b in (1, 4, 16, 64, 256)}
+    assert steps[1] > steps[4] > steps[16] > steps[64] >= steps[256]
+    assert steps[1] / steps[4] > 2.5  # close to perfect scaling (4x) at small batches
+    assert steps[64] / steps[256] < 1.3  # diminishing returns: 4x the batch, almost no fewer steps
