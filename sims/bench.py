@@ -95,8 +95,9 @@ def main(only: list[str] | None, repeats: int, device_name: str | None, out: Pat
     for name in names:
         row = bench_one(name, repeats, device_name)
         rows.append(row)
+        runs = row["runs_trained"] or "-"
         print(
-            f"{name:<24} {row['runs_trained']:>5} {row['ours_median_s']:>10.3f} "
+            f"{name:<24} {runs:>5} {row['ours_median_s']:>10.3f} "
             f"{row['textbook_median_s']:>11.3f} {row['speedup']:>8.1f}x",
             flush=True,
         )
