@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import torch
 
     from sims.context import Context, Findings
+    from sims.tracker import Tracker
 
 NAME = "out_of_core"
 VARIANTS = ["in memory", "out of core"]
@@ -92,7 +93,7 @@ def epoch_batches(params: Params, seed: int, epoch: int) -> list[tuple[int, torc
 
 
 def train_path(
-    params: Params, seed: int, x_path: Path, y_path: Path, streamed: bool, device: torch.device
+    params: Params, seed: int, x_path: Path, y_path: Path, streamed: bool, device: torch.device, tracker: Tracker
 ) -> tuple[float, int]:
     """Train one model through one path; returns (final training loss, peak traced bytes)."""
     import tracemalloc
@@ -116,6 +117,7 @@ def train_path(
         for epoch in range(params.epochs):
             loaded = -1
             for chunk, rows in epoch_batches(params, seed, epoch):
+                tracker.check_cancel()
                 start = chunk * params.chunk_rows
                 if streamed and chunk != loaded:
                     end = start + params.chunk_rows
@@ -170,7 +172,7 @@ def simulate(params: Params, ctx: Context) -> Findings:
         for i, seed in enumerate(ctx.seeds):
             for streamed, name in ((False, "in memory"), (True, "out of core")):
                 ctx.tracker.check_cancel()
-                results[name].append(train_path(params, seed, x_path, y_path, streamed, ctx.device))
+                results[name].append(train_path(params, seed, x_path, y_path, streamed, ctx.device, ctx.tracker))
                 ctx.tracker.update((2 * i + streamed + 1) / (2 * len(ctx.seeds)))
     losses = {name: [loss for loss, _ in runs] for name, runs in results.items()}
     peaks = {name: [float(peak) for _, peak in runs] for name, runs in results.items()}

@@ -208,3 +208,30 @@ def test_full_training_loss_after_every_update():
             per_epoch = trace.updates // 2
             assert trace.full_loss[per_epoch - 1] == pytest.approx(trace.train_loss[1], rel=1e-5)
             assert trace.full_loss[-1] == pytest.approx(trace.train_loss[2], rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["out_of_core", "steps_to_target", "schedules"])
+def test_cancel_stops_phased_tuned_and_streaming_runs(name):
+    cancel = threading.Event()
+    caught: list[Cancelled] = []
+
+    def work() -> None:
+        try:
+            get(name).run(cancel=cancel)
+        except Cancelled as exc:
+            caught.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    time.sleep(0.3)
+    asked = time.monotonic()
+    cancel.set()
+    thread.join(timeout=5)
+    assert caught and time.monotonic() - asked < 1.0
+
+
+def test_schedule_factors():
+    assert Schedule("exponential", end_factor=100.0).factors(3, 3).tolist() == pytest.approx([1, 10, 100])
+    assert Schedule("step", milestones=(1,), gamma=0.5).factors(4, 2).tolist() == [1, 1, 0.5, 0.5]
+    assert Schedule("cosine").factors(2, 2).tolist() == pytest.approx([1.0, 0.5])
+    assert Schedule(warmup=4).factors(5, 5).tolist() == pytest.approx([0.25, 0.5, 0.75, 1, 1])
