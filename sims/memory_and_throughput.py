@@ -19,8 +19,6 @@ from sims.result import ObservableSpec, consensus, measured_once
 from sims.spec import ParamsBase, Simulation, label
 
 if TYPE_CHECKING:
-    import torch
-
     from sims.context import Context, Findings
     from sims.engine import Job
 
@@ -79,14 +77,15 @@ def estimated_bytes(sizes: tuple[int, ...], batch: int) -> int:
     return FLOAT_BYTES * 2 * (weights + activations)
 
 
-def measured_bytes(ctx: Context, job: Job) -> tuple[float, torch.device]:
+def measured_bytes(ctx: Context, job: Job) -> float:
+    """CUDA's own peak for one job, above what was already allocated (the dataset is)."""
     import torch
 
     torch.cuda.synchronize(ctx.device)
     torch.cuda.reset_peak_memory_stats(ctx.device)
     before = torch.cuda.memory_allocated(ctx.device)
     ctx.train(job)
-    return float(torch.cuda.max_memory_allocated(ctx.device) - before), ctx.device
+    return float(torch.cuda.max_memory_allocated(ctx.device) - before)
 
 
 def simulate(params: Params, ctx: Context) -> Findings:
@@ -111,7 +110,7 @@ def simulate(params: Params, ctx: Context) -> Findings:
     for batch in params.batch_sizes:
         if on_cuda:
             job = replace(base, stage="memory", epochs=1, runs=[Run(label(batch), ctx.seeds[0], 0.01, batch)])
-            memory[label(batch)] = measured_bytes(ctx, job)[0]
+            memory[label(batch)] = measured_bytes(ctx, job)
         else:
             memory[label(batch)] = float(estimated_bytes(sizes, batch))
     method = (
