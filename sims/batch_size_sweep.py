@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from sims.datasizes import DIGITS_VAL_FRACTION, digits_train_size
 from sims.result import ObservableSpec, consensus, measured_once
-from sims.spec import ParamsBase, Simulation, label
+from sims.spec import Distinct, ParamsBase, Simulation, label
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
@@ -25,19 +25,13 @@ TIMING_EPOCHS = 3
 
 
 class Params(ParamsBase):
-    batch_sizes: list[Annotated[int, Field(ge=1, le=TRAIN_SIZE)]] = Field(
+    batch_sizes: Annotated[list[Annotated[int, Field(ge=1, le=TRAIN_SIZE)]], Distinct] = Field(
         default=[16, 64, 256, 1024], min_length=2, max_length=10, description="Batch sizes to compare."
     )
     lr: float = Field(0.05, gt=0, le=10, description="Learning rate, the same for every batch size.")
     epochs: int = Field(20, ge=1, le=500, description="Passes over the training set.")
     hidden: int = Field(64, ge=1, le=1024, description="Width of the hidden layer.")
     momentum: float = Field(0.0, ge=0, lt=1, description="SGD momentum.")
-
-    @model_validator(mode="after")
-    def _distinct(self) -> Params:
-        if len(set(self.batch_sizes)) != len(self.batch_sizes):
-            raise ValueError(f"batch_sizes has a repeated value: {self.batch_sizes}")
-        return self
 
 
 def observables(params: Params) -> list[ObservableSpec]:

@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from sims.datasizes import digits_train_size
 from sims.result import ObservableSpec, consensus
-from sims.spec import ParamsBase, Simulation
+from sims.spec import Distinct, ParamsBase, Simulation
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
@@ -30,7 +30,7 @@ TRAIN_SIZE = digits_train_size()
 class Params(ParamsBase):
     base_batch: int = Field(16, ge=1, le=TRAIN_SIZE, description="Batch size of the reference run.")
     base_lr: float = Field(0.1, gt=0, le=10, description="Learning rate of the reference run.")
-    ks: list[Annotated[int, Field(ge=2)]] = Field(
+    ks: Annotated[list[Annotated[int, Field(ge=2)]], Distinct] = Field(
         default=[2, 8, 32], min_length=1, max_length=8, description="Factors k by which batch size (and rate) grow."
     )
     epochs: int = Field(10, ge=1, le=200, description="Epochs for every run: the rule compares curves per epoch.")
@@ -45,8 +45,6 @@ class Params(ParamsBase):
                     f"k={k} makes a batch of {k * self.base_batch}, larger than the training set "
                     f"({TRAIN_SIZE} images); allowed: k * base_batch <= {TRAIN_SIZE}"
                 )
-        if len(set(self.ks)) != len(self.ks):
-            raise ValueError(f"ks has a repeated value: {self.ks}")
         return self
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from sims.datasizes import digits_train_size
 from sims.result import ObservableSpec, consensus, measured_once
-from sims.spec import ParamsBase, Simulation, label
+from sims.spec import Distinct, ParamsBase, Simulation, label
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
@@ -28,17 +28,11 @@ FLOAT_BYTES = 4
 
 
 class Params(ParamsBase):
-    batch_sizes: list[Annotated[int, Field(ge=1, le=TRAIN_SIZE)]] = Field(
+    batch_sizes: Annotated[list[Annotated[int, Field(ge=1, le=TRAIN_SIZE)]], Distinct] = Field(
         default=[16, 64, 256, 1024], min_length=2, max_length=10, description="Batch sizes to measure."
     )
     hidden: int = Field(512, ge=1, le=8192, description="Width of the two hidden layers.")
     epochs: int = Field(2, ge=1, le=20, description="Epochs timed per batch size and seed (the fastest counts).")
-
-    @model_validator(mode="after")
-    def _distinct(self) -> Params:
-        if len(set(self.batch_sizes)) != len(self.batch_sizes):
-            raise ValueError(f"batch_sizes has a repeated value: {self.batch_sizes}")
-        return self
 
 
 def observables(params: Params) -> list[ObservableSpec]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from sims.result import ObservableSpec, ProgressEvent, SimResult
 
@@ -26,6 +26,17 @@ class ParamsBase(BaseModel):
     """Base for every simulation's `Params`: unknown fields and NaN are refused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"values must be distinct; repeated: {repeated}")
+    return values
+
+
+#: Marks a list param whose values must not repeat (batch sizes to compare, say).
+Distinct = AfterValidator(_distinct)
 
 
 class SimError(Exception):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field, model_validator
 
 from sims.result import ObservableSpec, consensus, measured_once
-from sims.spec import ParamsBase, Simulation, label
+from sims.spec import Distinct, ParamsBase, Simulation, label
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
@@ -21,7 +21,7 @@ NAME = "updates_per_epoch"
 
 class Params(ParamsBase):
     n_samples: int = Field(10_000, ge=1, le=200_000, description="Training samples in the dataset.")
-    batch_sizes: list[Annotated[int, Field(ge=1)]] = Field(
+    batch_sizes: Annotated[list[Annotated[int, Field(ge=1)]], Distinct] = Field(
         default=[32, 100, 500, 3000], min_length=1, max_length=12, description="Batch sizes to compare."
     )
     lr: float = Field(0.1, gt=0, le=10, description="Learning rate of plain SGD.")
@@ -35,8 +35,6 @@ class Params(ParamsBase):
                     f"batch size {size} is larger than the dataset ({self.n_samples} samples); "
                     f"allowed: 1 to {self.n_samples}"
                 )
-        if len(set(self.batch_sizes)) != len(self.batch_sizes):
-            raise ValueError(f"batch_sizes has a repeated value: {self.batch_sizes}")
         return self
 
 

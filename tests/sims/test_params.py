@@ -90,3 +90,8 @@ def test_defaults_are_valid_and_observables_are_declared():
             assert spec.description
             if spec.kind == "choice":
                 assert spec.choices, f"{sim.name}.{spec.name} lists no choices"
+
+
+def test_repeated_values_in_a_list_are_named():
+    with pytest.raises(ParamError, match=r"parameter 'batch_sizes': values must be distinct; repeated: \[64\]"):
+        get("batch_size_sweep").params({"batch_sizes": [16, 64, 64]})
