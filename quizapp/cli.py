@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +19,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="list, run or benchmark the simulations (same as `python -m sims`)",
         add_help=False,
     )
+    questions = commands.add_parser("questions", help="list or validate a question bank")
+    actions = questions.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="the questions by topic")
+    listing.add_argument(
+        "--questions", type=Path, default=None, metavar="DIR", help="a bank other than the built-in one"
+    )
+    validate = actions.add_parser("validate", help="check a bank and report every problem")
+    validate.add_argument("path", nargs="?", type=Path, default=None, help="folder or .toml file (default: built-in)")
     return parser
 
 
@@ -28,7 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return sims_main(args[1:], prog="quizapp sim")
     parser = build_parser()
-    parser.parse_args(args)
+    parsed = parser.parse_args(args)
+    if parsed.command == "questions":
+        from quizapp import questions_cli
+
+        if parsed.action == "validate":
+            return questions_cli.validate(parsed.path)
+        return questions_cli.listing(parsed.questions)
     parser.print_help()
     return 0
 

@@ -1,0 +1,186 @@
+"""The question bank loads, and a broken bank says exactly what is wrong and where."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from quizapp.bank import BankError, check_bank, load_bank
+
+GOOD = """
+[[questions]]
+id = "q-one"
+topic = "batch-size"
+difficulty = "easy"
+tags = ["updates"]
+prompt = "How many updates per epoch?"
+model_answer = "N / B."
+pitfall = "Forgetting the last batch."
+explanation = "Counted in the loop."
+
+[[questions.rubric]]
+id = "a"
+criterion = "Divides."
+weight = 1
+
+[[questions.rubric]]
+id = "b"
+criterion = "Rounds up."
+weight = 1
+
+[[questions.rubric]]
+id = "c"
+criterion = "Mentions drop_last."
+weight = 1
+
+[[questions.follow_ups]]
+question = "And with drop_last?"
+answer = "Round down."
+
+[questions.prediction]
+prompt = "Updates per epoch:"
+kind = "number"
+observable = "updates_per_epoch"
+variant = "100"
+tolerance = 0.0
+
+[questions.simulation]
+name = "updates_per_epoch"
+params = { n_samples = 1000, batch_sizes = [100] }
+"""
+
+
+def write(folder: Path, text: str, name: str = "topic.toml") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    return folder
+
+
+def problems_for(folder: Path) -> list[str]:
+    _, problems = check_bank(folder)
+    return [str(p) for p in problems]
+
+
+def test_the_shipped_bank_loads():
+    bank = load_bank()
+    assert len(bank.questions) >= 19
+    assert len({q.id for q in bank.questions}) == len(bank.questions)
+    assert len(bank.by_topic()) >= 11
+    kinds = {q.prediction.kind for q in bank.questions}
+    assert {"choice", "number"} <= kinds
+    assert {q.difficulty for q in bank.questions} == {"easy", "medium", "hard"}
+
+
+def test_a_good_file_loads(tmp_path):
+    bank = load_bank(write(tmp_path, GOOD))
+    assert [q.id for q in bank.questions] == ["q-one"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda t: t.replace('pitfall = "Forgetting the last batch."\n', ""),
+            "question 'q-one', pitfall: required field is missing",
+        ),
+        (
+            lambda t: t.replace('name = "updates_per_epoch"', 'name = "warp_drive"'),
+            "simulation.name: unknown simulation 'warp_drive'",
+        ),
+        (
+            lambda t: t.replace("n_samples = 1000", "n_samples = 0"),
+            "simulation.params: updates_per_epoch: parameter 'n_samples'",
+        ),
+        (
+            lambda t: t.replace('observable = "updates_per_epoch"', 'observable = "happiness"'),
+            "prediction.observable: updates_per_epoch has no observable 'happiness'",
+        ),
+        (
+            lambda t: t.replace('variant = "100"', 'variant = "7"'),
+            "prediction.variant: updates_per_epoch has no variant '7'; one of: 100",
+        ),
+        (lambda t: t.replace("weight = 1\n", "weight = 0\n", 1), "rubric.0.weight: Input should be greater than 0"),
+        (
+            lambda t: t.replace('[[questions.rubric]]\nid = "c"\ncriterion = "Mentions drop_last."\nweight = 1\n', ""),
+            "rubric: List should have at least 3 items",
+        ),
+        (
+            lambda t: t.replace('kind = "number"', 'kind = "choice"\nchoices = ["1", "2"]'),
+            "prediction.kind: 'choice' does not fit observable 'updates_per_epoch', which is a number",
+        ),
+        (
+            lambda t: t.replace('tags = ["updates"]', 'tags = ["updates"]\ncolour = "blue"'),
+            "question 'q-one', colour: unknown field",
+        ),
+        (
+            lambda t: t.replace('prompt = "How many updates per epoch?"', 'prompt = "unterminated'),
+            "toml: not valid TOML",
+        ),
+    ],
+)
+def test_broken_banks_name_file_question_and_field(tmp_path, change, expected):
+    folder = write(tmp_path, change(GOOD))
+    found = problems_for(folder)
+    assert any(expected in line for line in found), found
+    assert all(line.startswith(str(folder / "topic.toml")) for line in found)
+    with pytest.raises(BankError):
+        load_bank(folder)
+
+
+def test_impossible_choice_is_named(tmp_path):
+    text = GOOD.replace(
+        'kind = "number"\nobservable = "updates_per_epoch"\nvariant = "100"\ntolerance = 0.0',
+        'kind = "choice"\nobservable = "most_updates_batch"\nchoices = ["100", "3"]',
+    )
+    found = problems_for(write(tmp_path, text))
+    assert any("prediction.choices: ['3'] can never be the outcome of most_updates_batch" in f for f in found), found
+
+
+def test_duplicate_ids_across_files(tmp_path):
+    write(tmp_path, GOOD, "a.toml")
+    write(tmp_path, GOOD, "b.toml")
+    found = problems_for(tmp_path)
+    assert any("b.toml: question 'q-one', id: duplicate id, also used in" in f and "a.toml" in f for f in found)
+
+
+def test_validate_reports_every_problem_and_fails(tmp_path):
+    broken = GOOD.replace('pitfall = "Forgetting the last batch."\n', "").replace("n_samples = 1000", "n_samples = 0")
+    write(tmp_path, broken.replace('id = "q-one"', 'id = "q-two"'), "b.toml")
+    write(tmp_path, GOOD.replace('observable = "updates_per_epoch"', 'observable = "nope"'), "c.toml")
+    done = subprocess.run(
+        [sys.executable, "-m", "quizapp.cli", "questions", "validate", str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert "q-two" in done.stderr and "pitfall" in done.stderr and "observable" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_validate_and_list_the_shipped_bank():
+    done = subprocess.run(
+        [sys.executable, "-m", "quizapp.cli", "questions", "validate"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "all valid" in done.stdout
+    listing = subprocess.run([sys.executable, "-m", "quizapp.cli", "questions", "list"], capture_output=True, text=True)
+    assert listing.returncode == 0
+    assert "batch-size (" in listing.stdout and "bs-updates-per-epoch-10k" in listing.stdout
+
+
+def test_a_learners_own_folder_gets_the_same_checks(tmp_path):
+    write(tmp_path, GOOD.replace('name = "updates_per_epoch"', 'name = "warp_drive"'))
+    done = subprocess.run(
+        [sys.executable, "-m", "quizapp.cli", "questions", "list", "--questions", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "unknown simulation 'warp_drive'" in done.stderr
+
+
+def test_the_bank_loads_without_torch_or_textual():
+    script = "import json, sys\nfrom quizapp.bank import load_bank\nload_bank()\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(done.stdout))
+    assert "torch" not in loaded and "textual" not in loaded
