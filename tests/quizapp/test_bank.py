@@ -184,3 +184,42 @@ def test_the_bank_loads_without_torch_or_textual():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     loaded = set(json.loads(done.stdout))
     assert "torch" not in loaded and "textual" not in loaded
+
+
+#: Every theme of the practice questions in the background reading, and the questions answering it.
+COVERAGE = {
+    "worked example: 10,000 examples at batch 100, then 500": ["bs-updates-per-epoch-10k", "bs-updates-at-500"],
+    "how batch size affects stability and speed": ["bs-smoother-curve-two-sizes", "bs-throughput-choice"],
+    "epochs and overfitting": ["epochs-val-loss-turns-up", "epochs-train-loss-keeps-falling"],
+    "adjusting the learning rate when the batch grows": ["scaling-rule-double-batch", "scaling-same-rate-lags"],
+    "choosing a batch size for a dataset": ["bs-throughput-choice", "hw-memory-grows-with-batch"],
+    "risks of too many epochs": ["epochs-memorises-wrong-labels", "epochs-best-epoch"],
+    "batch size and epochs with other hyperparameters": ["schedules-growth-instead-of-decay", "scaling-rule-breaks"],
+    "small vs large batches": ["bs-fixed-epochs-best-val-loss", "bs-lowest-loss-after-one-epoch"],
+    "smaller datasets need more epochs": ["epochs-small-dataset-updates"],
+    "memory constraints": ["hw-memory-grows-with-batch", "ooc-memory-saving"],
+    "a smaller learning rate trains slower": ["lr-too-small-stalls"],
+    "finding a good learning rate empirically": [
+        "lr-range-test-overshoot",
+        "lr-range-steepest",
+        "lr-best-rate-on-grid",
+    ],
+    "batch vs online learning": ["drift-static-vs-online", "drift-no-change-static-wins"],
+    "full-batch vs mini-batch vs stochastic": ["regimes-lowest-loss-same-epochs", "regimes-minibatch-updates"],
+}
+
+
+def test_every_practice_theme_is_covered():
+    bank = load_bank()
+    missing = {theme: [i for i in ids if i not in {q.id for q in bank.questions}] for theme, ids in COVERAGE.items()}
+    assert not any(missing.values()), missing
+
+
+def test_the_bank_mixes_kinds_difficulties_and_topics():
+    bank = load_bank()
+    assert len(bank.questions) >= 60
+    topics = bank.by_topic()
+    assert len(topics) >= 11 and all(len(qs) >= 2 for qs in topics.values())
+    kinds = [q.prediction.kind for q in bank.questions]
+    assert kinds.count("choice") >= 15 and kinds.count("number") >= 15
+    assert all(q.misconception for q in bank.questions if "misconception" in " ".join(q.tags))
