@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from sims.datasizes import digits_train_size
 from sims.result import ObservableSpec, consensus
-from sims.spec import ParamsBase, Simulation
+from sims.spec import ParamsBase, Simulation, require_batch_fits
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
@@ -41,11 +41,7 @@ class Params(ParamsBase):
 
     @model_validator(mode="after")
     def _batch_fits(self) -> Params:
-        if self.batch_size > self.train_size:
-            raise ValueError(
-                f"batch_size {self.batch_size} is larger than train_size ({self.train_size}); "
-                f"allowed: 1 to {self.train_size}"
-            )
+        require_batch_fits("batch_size", self.batch_size, self.train_size, of="train_size")
         return self
 
 

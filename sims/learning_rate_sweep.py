@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from sims.datasizes import digits_train_size
 from sims.result import ObservableSpec, consensus, measured_once
-from sims.spec import ParamsBase, Simulation, label, log_grid
+from sims.spec import ParamsBase, Simulation, label, log_grid, require_batch_fits
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
@@ -49,10 +49,7 @@ class Params(ParamsBase):
         if self.lr_min >= self.lr_max:
             raise ValueError(f"lr_min ({self.lr_min:g}) must be smaller than lr_max ({self.lr_max:g})")
         size = train_size(self)
-        if self.batch_size is not None and self.batch_size > size:
-            raise ValueError(
-                f"batch_size {self.batch_size} is larger than the training set ({size} samples); allowed: 1 to {size}"
-            )
+        require_batch_fits("batch_size", self.batch_size, size)
         return self
 
     @property

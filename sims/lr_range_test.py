@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from sims.datasizes import digits_train_size
 from sims.result import ObservableSpec, consensus, measured_once
-from sims.spec import ParamsBase, Simulation
+from sims.spec import ParamsBase, Simulation, require_batch_fits
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
@@ -43,10 +43,7 @@ class Params(ParamsBase):
         if self.lr_start >= self.lr_end:
             raise ValueError(f"lr_start ({self.lr_start:g}) must be smaller than lr_end ({self.lr_end:g})")
         size = self.n_samples if self.problem == "least_squares" else digits_train_size()
-        if self.batch_size is not None and self.batch_size > size:
-            raise ValueError(
-                f"batch_size {self.batch_size} is larger than the training set ({size} samples); allowed: 1 to {size}"
-            )
+        require_batch_fits("batch_size", self.batch_size, size)
         return self
 
 

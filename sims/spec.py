@@ -39,6 +39,12 @@ def _distinct(values: list[Any]) -> list[Any]:
 Distinct = AfterValidator(_distinct)
 
 
+def require_batch_fits(name: str, batch: int | None, size: int, of: str = "the training set") -> None:
+    """Refuse a batch larger than the data it is drawn from, saying what is allowed."""
+    if batch is not None and batch > size:
+        raise ValueError(f"{name} {batch} is larger than {of} ({size} samples); allowed: 1 to {size}")
+
+
 class SimError(Exception):
     """Raised for anything a user can fix: bad params, unknown sim or device."""
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field, model_validator
 
 from sims.result import ObservableSpec, consensus
-from sims.spec import ParamsBase, Simulation, label
+from sims.spec import ParamsBase, Simulation, label, require_batch_fits
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
@@ -42,11 +42,7 @@ class Params(ParamsBase):
     def _consistent(self) -> Params:
         if sorted(set(self.batch_sizes)) != self.batch_sizes:
             raise ValueError(f"batch_sizes must be distinct and increasing; got {self.batch_sizes}")
-        if self.batch_sizes[-1] > self.n_samples:
-            raise ValueError(
-                f"batch size {self.batch_sizes[-1]} is larger than the dataset ({self.n_samples} samples); "
-                f"allowed: 1 to {self.n_samples}"
-            )
+        require_batch_fits("batch size", self.batch_sizes[-1], self.n_samples, of="the dataset")
         return self
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field, model_validator
 
 from sims.result import ObservableSpec, consensus, measured_once
-from sims.spec import Distinct, ParamsBase, Simulation, label
+from sims.spec import Distinct, ParamsBase, Simulation, label, require_batch_fits
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
@@ -30,11 +30,7 @@ class Params(ParamsBase):
     @model_validator(mode="after")
     def _batches_fit(self) -> Params:
         for size in self.batch_sizes:
-            if size > self.n_samples:
-                raise ValueError(
-                    f"batch size {size} is larger than the dataset ({self.n_samples} samples); "
-                    f"allowed: 1 to {self.n_samples}"
-                )
+            require_batch_fits("batch size", size, self.n_samples, of="the dataset")
         return self
 
 
