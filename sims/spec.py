@@ -178,6 +178,9 @@ def describe_validation_error(sim: str, model: type[BaseModel], exc: ValidationE
             lines.append(f"{sim}: unknown parameter {field!r} (known parameters: {known})")
             continue
         message = error["msg"].removeprefix("Value error, ")
+        if not error["loc"]:  # a rule across several params: its message names them itself
+            lines.append(f"{sim}: {message}")
+            continue
         allowed = allowed_range(properties.get(field, {}))
         suffix = f"; allowed: {allowed}" if allowed else ""
         got = error.get("input")
