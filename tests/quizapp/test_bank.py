@@ -179,8 +179,11 @@ def test_a_learners_own_folder_gets_the_same_checks(tmp_path):
     assert done.returncode == 2 and "unknown simulation 'warp_drive'" in done.stderr
 
 
-def test_the_bank_loads_without_torch_or_textual():
-    script = "import json, sys\nfrom quizapp.bank import load_bank\nload_bank()\nprint(json.dumps(sorted(sys.modules)))"
+def test_the_headless_core_loads_without_torch_or_textual():
+    script = (
+        "import json, sys\nimport quizapp.models, quizapp.grading, quizapp.store\n"
+        "from quizapp.bank import load_bank\nload_bank()\nprint(json.dumps(sorted(sys.modules)))"
+    )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     loaded = set(json.loads(done.stdout))
     assert "torch" not in loaded and "textual" not in loaded

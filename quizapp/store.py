@@ -1,0 +1,280 @@
+"""Sessions in SQLite, every step committed the moment it happens.
+
+One file (WAL mode) in the user's data directory, or wherever `--db` / $QUIZAPP_DB point.
+The schema carries a version (`PRAGMA user_version`) and upgrades itself. A database that
+is locked, read-only, corrupt or from a newer version raises `StoreError` with a message
+that says so; the file is never rewritten to "fix" it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel
+
+ENV_VAR = "QUIZAPP_DB"
+SCHEMA_VERSION = 1
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        title TEXT NOT NULL,
+        question_ids TEXT NOT NULL
+    );
+    CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        position INTEGER NOT NULL,
+        question_id TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        prediction TEXT,
+        prediction_locked_at TEXT,
+        result TEXT,
+        run_status TEXT,
+        verdict TEXT,
+        answer TEXT NOT NULL DEFAULT '',
+        answer_saved_at TEXT,
+        ticks TEXT,
+        score REAL,
+        finished_at TEXT,
+        UNIQUE (session_id, position)
+    );
+    """,
+}
+
+
+class StoreError(Exception):
+    """A problem with the database file the learner can act on."""
+
+
+class AttemptRecord(BaseModel):
+    id: int
+    session_id: int
+    position: int
+    question_id: str
+    started_at: str
+    prediction: str | float | bool | None
+    prediction_locked_at: str | None
+    result: str | None  # SimResult JSON
+    run_status: str | None  # "finished", "cancelled", "failed"
+    verdict: str | None  # Verdict JSON
+    answer: str
+    answer_saved_at: str | None
+    ticks: list[str] | None
+    score: float | None
+    finished_at: str | None
+
+
+class SessionRecord(BaseModel):
+    id: int
+    started_at: str
+    finished_at: str | None
+    title: str
+    question_ids: list[str]
+    attempts: list[AttemptRecord] = []
+
+    @property
+    def next_position(self) -> int:
+        """The first question not finished yet (len(question_ids) when all are)."""
+        done = {a.position for a in self.attempts if a.finished_at}
+        return next((i for i in range(len(self.question_ids)) if i not in done), len(self.question_ids))
+
+
+def default_path() -> Path:
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("quizapp")) / "sessions.db"
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Store:
+    def __init__(self, path: Path | str | None = None, *, timeout: float = 2.0) -> None:
+        self.path = Path(path).expanduser() if path else default_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder for {self.path}: {exc.strerror}") from None
+        with self._translate("open"):
+            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- errors ---------------------------------------------------------------------------------
+    @contextmanager
+    def _translate(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if "locked" in text or "busy" in text:
+                raise StoreError(f"{self.path} is locked by another program; close it and try again") from None
+            if "readonly" in text or "read-only" in text:
+                raise StoreError(
+                    f"{self.path} is read-only; nothing was saved. Use --db to choose another file"
+                ) from None
+            if "unable to open" in text:
+                raise StoreError(f"cannot open {self.path}: check the folder exists and is writable") from None
+            raise StoreError(f"{self.path}: could not {action}: {text}") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path} is not a readable quizapp database ({exc}); it was left untouched. "
+                "Move it aside or use --db to choose another file"
+            ) from None
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer quizapp (schema {version}, this one knows {SCHEMA_VERSION}); "
+                "it was left untouched"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in filter(str.strip, MIGRATIONS[target].split(";")):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {target}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _insert(self, sql: str, args: tuple[object, ...], action: str) -> int:
+        """Run one INSERT (committed at once, autocommit mode); returns the new row's id."""
+        with self._translate(action):
+            cursor = self._db.execute(sql, args)
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    def _update(self, sql: str, args: tuple[object, ...], action: str) -> int:
+        """Run one UPDATE (committed at once); returns how many rows changed."""
+        with self._translate(action):
+            return self._db.execute(sql, args).rowcount
+
+    # -- writing, one committed statement per event ----------------------------------------------
+    def start_session(self, title: str, question_ids: list[str]) -> int:
+        return self._insert(
+            "INSERT INTO sessions (started_at, title, question_ids) VALUES (?, ?, ?)",
+            (now(), title, json.dumps(question_ids)),
+            "start a session",
+        )
+
+    def start_attempt(self, session_id: int, position: int, question_id: str) -> int:
+        existing = self._db.execute(
+            "SELECT id FROM attempts WHERE session_id = ? AND position = ?", (session_id, position)
+        ).fetchone()
+        if existing:
+            return int(existing["id"])
+        return self._insert(
+            "INSERT INTO attempts (session_id, position, question_id, started_at) VALUES (?, ?, ?, ?)",
+            (session_id, position, question_id, now()),
+            "start a question",
+        )
+
+    def lock_prediction(self, attempt_id: int, value: str | float | bool) -> None:
+        changed = self._update(
+            "UPDATE attempts SET prediction = ?, prediction_locked_at = ? "
+            "WHERE id = ? AND prediction_locked_at IS NULL",
+            (json.dumps(value), now(), attempt_id),
+            "lock the prediction",
+        )
+        if changed == 0:
+            raise StoreError("this prediction is already locked; it cannot be changed after committing")
+
+    def save_run(self, attempt_id: int, status: str, result_json: str | None, verdict_json: str | None) -> None:
+        self._update(
+            "UPDATE attempts SET run_status = ?, result = ?, verdict = ? WHERE id = ?",
+            (status, result_json, verdict_json, attempt_id),
+            "save the simulation result",
+        )
+
+    def save_answer(self, attempt_id: int, text: str) -> None:
+        self._update(
+            "UPDATE attempts SET answer = ?, answer_saved_at = ? WHERE id = ?",
+            (text, now(), attempt_id),
+            "save the answer",
+        )
+
+    def save_ticks(self, attempt_id: int, ticks: list[str], score: float) -> None:
+        self._update(
+            "UPDATE attempts SET ticks = ?, score = ? WHERE id = ?",
+            (json.dumps(sorted(ticks)), score, attempt_id),
+            "save the rubric",
+        )
+
+    def finish_attempt(self, attempt_id: int) -> None:
+        self._update("UPDATE attempts SET finished_at = ? WHERE id = ?", (now(), attempt_id), "finish the question")
+
+    def finish_session(self, session_id: int) -> None:
+        self._update("UPDATE sessions SET finished_at = ? WHERE id = ?", (now(), session_id), "finish the session")
+
+    # -- reading ------------------------------------------------------------------------------------
+    def session(self, session_id: int) -> SessionRecord:
+        with self._translate("read a session"):
+            row = self._db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no session {session_id} in {self.path}")
+            attempts = self._db.execute(
+                "SELECT * FROM attempts WHERE session_id = ? ORDER BY position", (session_id,)
+            ).fetchall()
+        return SessionRecord(
+            id=row["id"],
+            started_at=row["started_at"],
+            finished_at=row["finished_at"],
+            title=row["title"],
+            question_ids=json.loads(row["question_ids"]),
+            attempts=[_attempt(a) for a in attempts],
+        )
+
+    def sessions(self) -> list[SessionRecord]:
+        with self._translate("list sessions"):
+            ids = [r["id"] for r in self._db.execute("SELECT id FROM sessions ORDER BY id DESC")]
+        return [self.session(i) for i in ids]
+
+    def unfinished(self) -> list[SessionRecord]:
+        return [s for s in self.sessions() if s.finished_at is None]
+
+
+def _attempt(row: sqlite3.Row) -> AttemptRecord:
+    return AttemptRecord(
+        id=row["id"],
+        session_id=row["session_id"],
+        position=row["position"],
+        question_id=row["question_id"],
+        started_at=row["started_at"],
+        prediction=json.loads(row["prediction"]) if row["prediction"] is not None else None,
+        prediction_locked_at=row["prediction_locked_at"],
+        result=row["result"],
+        run_status=row["run_status"],
+        verdict=row["verdict"],
+        answer=row["answer"],
+        answer_saved_at=row["answer_saved_at"],
+        ticks=json.loads(row["ticks"]) if row["ticks"] is not None else None,
+        score=row["score"],
+        finished_at=row["finished_at"],
+    )

@@ -1,0 +1,82 @@
+"""Predictions are graded by the run's outcome; rubric suggestions come from cue phrases."""
+
+import pytest
+
+from quizapp.bank import load_bank
+from quizapp.grading import check_prediction, parse_prediction, rubric_score, suggested_items
+from quizapp.models import Prediction, RubricItem
+from sims.result import consensus
+
+NUMBER = Prediction(prompt="?", kind="number", observable="x", tolerance=0.1, unit="updates")
+EXACT = Prediction(prompt="?", kind="number", observable="x", tolerance=0.0)
+CHOICE = Prediction(prompt="?", kind="choice", observable="x", choices=["16", "1024"])
+YES_NO = Prediction(prompt="?", kind="bool", observable="x")
+
+
+def test_numbers_within_tolerance_are_right():
+    outcome = consensus("x", "number", [100.0, 100.0, 100.0])
+    assert check_prediction(NUMBER, 109.0, outcome, 3).correct is True
+    assert check_prediction(NUMBER, 111.0, outcome, 3).correct is False
+    assert check_prediction(EXACT, 100.0, outcome, 3).correct is True
+    assert check_prediction(EXACT, 101.0, outcome, 3).correct is False
+
+
+def test_choices_and_yes_no():
+    picked = consensus("x", "choice", ["16", "16", "1024"])
+    verdict = check_prediction(CHOICE, "16", picked, 3)
+    assert verdict.correct is True and verdict.agreeing == 2 and verdict.seeds == 3
+    assert check_prediction(YES_NO, False, consensus("x", "bool", [True, True, True]), 3).correct is False
+
+
+def test_an_undecided_outcome_is_neither_right_nor_wrong():
+    undecided = consensus("x", "number", [None, None, None])
+    assert check_prediction(NUMBER, 5.0, undecided, 3).correct is None
+
+
+@pytest.mark.parametrize(
+    ("prediction", "raw", "expected"),
+    [(NUMBER, " 1,000 ", 1000.0), (CHOICE, "1024", "1024"), (YES_NO, "Yes", True), (YES_NO, "n", False)],
+)
+def test_parsing_what_the_learner_typed(prediction, raw, expected):
+    assert parse_prediction(prediction, raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("prediction", "raw", "message"),
+    [
+        (NUMBER, "lots", "enter a number in updates"),
+        (CHOICE, "64", "choose one of: 16, 1024"),
+        (YES_NO, "maybe", "yes or no"),
+    ],
+)
+def test_unparseable_predictions_say_what_is_expected(prediction, raw, message):
+    with pytest.raises(ValueError, match=message):
+        parse_prediction(prediction, raw)
+
+
+RUBRIC = [
+    RubricItem(id="count", criterion="c", weight=2, cues=["100 updates", "per batch"]),
+    RubricItem(id="partial", criterion="p", weight=1, cues=["ceil"]),
+    RubricItem(id="why", criterion="w", weight=1),
+]
+
+
+def test_cues_suggest_items_but_only_those_mentioned():
+    answer = "Each   batch gives one update PER BATCH, so 100 updates."
+    assert suggested_items(answer, RUBRIC) == {"count"}
+    assert suggested_items("", RUBRIC) == set()
+
+
+def test_weighted_score():
+    assert rubric_score(RUBRIC, []) == 0
+    assert rubric_score(RUBRIC, ["count"]) == 0.5
+    assert rubric_score(RUBRIC, ["count", "partial", "why"]) == 1
+    with pytest.raises(ValueError, match="unknown rubric items"):
+        rubric_score(RUBRIC, ["nope"])
+
+
+def test_model_answers_earn_their_own_suggestions():
+    """A question's model answer should trigger most of its rubric's cues: the cues are realistic."""
+    bank = load_bank()
+    covered = [len(suggested_items(q.model_answer, q.rubric)) / len(q.rubric) for q in bank.questions]
+    assert sum(covered) / len(covered) > 0.6
