@@ -13,6 +13,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="quizapp",
         description="Interview practice on how neural networks train: predict the outcome, then watch a real model.",
     )
+    parser.add_argument("--topic", default=None, help="start a practice session on this topic at once")
+    parser.add_argument("--count", type=int, default=5, help="questions in that session (default %(default)s)")
+    parser.add_argument(
+        "--db", type=Path, default=None, help="session database (default: $QUIZAPP_DB or the user data folder)"
+    )
+    parser.add_argument(
+        "--questions", dest="bank", type=Path, default=None, metavar="DIR", help="a question bank folder"
+    )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser(
         "sim",
@@ -44,8 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if parsed.action == "validate":
             return questions_cli.validate(parsed.path)
         return questions_cli.listing(parsed.questions)
-    parser.print_help()
-    return 0
+    from quizapp.tui.app import run
+
+    return run(parsed.bank, parsed.db, parsed.topic, parsed.count)
 
 
 if __name__ == "__main__":

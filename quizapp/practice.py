@@ -1,0 +1,99 @@
+"""One practice session: which question is current, and saving each step as it happens.
+
+Headless on purpose: the screens call these methods and render what they return, and
+the tests drive the same object without a terminal.
+"""
+
+from __future__ import annotations
+
+import random
+
+from quizapp.bank import Bank
+from quizapp.grading import PredictionValue, Verdict, check_prediction, rubric_score
+from quizapp.models import Question
+from quizapp.store import SessionRecord, Store
+from sims.result import SimResult
+
+
+def pick_questions(bank: Bank, topic: str | None, count: int, seed: int | None = None) -> list[Question]:
+    """Up to `count` questions of a topic (in bank order) or, with no topic, a shuffled mix."""
+    if topic is not None:
+        pool = bank.by_topic().get(topic)
+        if not pool:
+            known = ", ".join(sorted(bank.by_topic()))
+            raise ValueError(f"unknown topic {topic!r}; topics: {known}")
+        return pool[:count]
+    pool = list(bank.questions)
+    random.Random(seed).shuffle(pool)
+    return pool[:count]
+
+
+class Practice:
+    def __init__(self, store: Store, bank: Bank, record: SessionRecord) -> None:
+        self.store = store
+        self.bank = bank
+        self.record = record
+        self.position = record.next_position
+
+    @classmethod
+    def start(cls, store: Store, bank: Bank, title: str, questions: list[Question]) -> Practice:
+        session_id = store.start_session(title, [q.id for q in questions])
+        return cls(store, bank, store.session(session_id))
+
+    @classmethod
+    def resume(cls, store: Store, bank: Bank, session_id: int) -> Practice:
+        return cls(store, bank, store.session(session_id))
+
+    @property
+    def finished(self) -> bool:
+        return self.position >= len(self.record.question_ids)
+
+    @property
+    def question(self) -> Question:
+        return self.bank.get(self.record.question_ids[self.position])
+
+    @property
+    def attempt_id(self) -> int:
+        return self.store.start_attempt(self.record.id, self.position, self.question.id)
+
+    def saved(self) -> SessionRecord:
+        self.record = self.store.session(self.record.id)
+        return self.record
+
+    def current_attempt(self):  # noqa: ANN201 - AttemptRecord or None
+        attempt_id = self.attempt_id
+        return next((a for a in self.saved().attempts if a.id == attempt_id), None)
+
+    def lock(self, value: PredictionValue) -> None:
+        self.store.lock_prediction(self.attempt_id, value)
+
+    def record_run(self, status: str, result: SimResult | None, given: PredictionValue | None) -> Verdict | None:
+        """Save the run (finished, cancelled or failed) and, when it finished, the verdict."""
+        verdict = None
+        if result is not None and given is not None:
+            prediction = self.question.prediction
+            outcome = result.observable(prediction.observable, prediction.variant)
+            verdict = check_prediction(prediction, given, outcome, len(result.seeds))
+        self.store.save_run(
+            self.attempt_id,
+            status,
+            result.model_dump_json() if result is not None else None,
+            verdict.model_dump_json() if verdict is not None else None,
+        )
+        return verdict
+
+    def save_answer(self, text: str) -> None:
+        self.store.save_answer(self.attempt_id, text)
+
+    def grade(self, ticked: list[str]) -> float:
+        score = rubric_score(self.question.rubric, ticked)
+        self.store.save_ticks(self.attempt_id, ticked, score)
+        return score
+
+    def next(self) -> bool:
+        """Finish the current question; True when there is another one."""
+        self.store.finish_attempt(self.attempt_id)
+        self.position += 1
+        if self.finished:
+            self.store.finish_session(self.record.id)
+        return not self.finished

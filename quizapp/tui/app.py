@@ -1,0 +1,70 @@
+"""The Textual app: it only routes between screens; the work lives in quizapp.practice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from quizapp.bank import Bank
+from quizapp.practice import Practice, pick_questions
+from quizapp.store import Store
+
+
+class QuizApp(App[None]):
+    TITLE = "quizapp"
+    SUB_TITLE = "predict, then watch a real model train"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [Binding("ctrl+t", "toggle_dark", "Light/dark")]
+
+    def __init__(self, bank: Bank, store: Store, topic: str | None = None, count: int = 5) -> None:
+        super().__init__()
+        self.bank = bank
+        self.store = store
+        self.start_topic = topic
+        self.start_count = count
+
+    def on_mount(self) -> None:
+        from quizapp.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        if self.start_topic is not None:
+            self.start_practice(self.start_topic, self.start_count)
+
+    def start_practice(self, topic: str | None, count: int) -> None:
+        questions = pick_questions(self.bank, topic, count)
+        title = topic or "mixed"
+        self._open(Practice.start(self.store, self.bank, title, questions))
+
+    def resume_practice(self, session_id: int) -> None:
+        self._open(Practice.resume(self.store, self.bank, session_id))
+
+    def _open(self, practice: Practice) -> None:
+        from quizapp.tui.screens.question import QuestionScreen
+
+        self.push_screen(QuestionScreen(practice))
+
+    def action_toggle_dark(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+
+def run(bank_path: Path | None, db_path: Path | None, topic: str | None, count: int) -> int:
+    """Open the app; bad banks and databases are reported as messages, not tracebacks."""
+    import sys
+
+    from quizapp.bank import BankError, load_bank
+    from quizapp.store import StoreError
+
+    try:
+        bank = load_bank(bank_path)
+        store = Store(db_path)
+    except (BankError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if topic is not None and topic not in bank.by_topic():
+        print(f"error: unknown topic {topic!r}; topics: {', '.join(sorted(bank.by_topic()))}", file=sys.stderr)
+        return 2
+    with store:
+        QuizApp(bank, store, topic, count).run()
+    return 0

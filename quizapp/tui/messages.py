@@ -1,0 +1,28 @@
+"""Messages a simulation worker posts to its screen (messages up, reactives down)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from sims.result import ProgressEvent, SimResult
+
+
+class SimProgress(Message):
+    def __init__(self, event: ProgressEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class SimFinished(Message):
+    def __init__(self, result: SimResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class SimStopped(Message):
+    """The run ended without a result: cancelled, or failed with a message."""
+
+    def __init__(self, status: str, detail: str) -> None:
+        super().__init__()
+        self.status = status
+        self.detail = detail

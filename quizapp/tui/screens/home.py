@@ -1,0 +1,72 @@
+"""The first screen: topics with the learner's progress; start, mix or resume."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from quizapp.progress import topic_progress
+
+SESSION_LENGTH = 5
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter", "start_topic", "Practise topic", priority=True),
+        Binding("m", "start_mixed", "Mixed set"),
+        Binding("r", "resume", "Resume"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Pick a topic and press Enter, or m for a mixed set.", id="home-hint")
+        yield DataTable(id="topics", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="resume-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#topics", DataTable)
+        table.add_columns("topic", "questions", "seen", "avg score", "predictions right")
+        self.refresh_progress()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_progress()
+
+    def refresh_progress(self) -> None:
+        table = self.query_one("#topics", DataTable)
+        table.clear()
+        for row in topic_progress(self.app.store, self.app.bank):  # type: ignore[attr-defined]
+            score = "-" if row.average_score is None else f"{row.average_score:.0%}"
+            right = "-" if not row.predictions else f"{row.predictions_right}/{row.predictions}"
+            table.add_row(row.topic, str(row.questions), str(row.seen), score, right, key=row.topic)
+        unfinished = self.app.store.unfinished()  # type: ignore[attr-defined]
+        hint = self.query_one("#resume-hint", Static)
+        if unfinished:
+            latest = unfinished[0]
+            hint.update(
+                f"Unfinished: '{latest.title}', question {latest.next_position + 1} of "
+                f"{len(latest.question_ids)}. Press r to resume."
+            )
+        else:
+            hint.update("")
+
+    def action_start_topic(self) -> None:
+        table = self.query_one("#topics", DataTable)
+        if table.row_count == 0:
+            return
+        topic = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self.app.start_practice(topic, SESSION_LENGTH)  # type: ignore[attr-defined]
+
+    def action_start_mixed(self) -> None:
+        self.app.start_practice(None, SESSION_LENGTH)  # type: ignore[attr-defined]
+
+    def action_resume(self) -> None:
+        unfinished = self.app.store.unfinished()  # type: ignore[attr-defined]
+        if unfinished:
+            self.app.resume_practice(unfinished[0].id)  # type: ignore[attr-defined]
+        else:
+            self.notify("No unfinished session.")

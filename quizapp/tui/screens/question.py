@@ -1,0 +1,237 @@
+"""One question: write an answer, lock a prediction, run the simulation, see the outcome."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Markdown, ProgressBar, Select, Static, TextArea
+from textual.worker import get_current_worker
+
+from quizapp.grading import PredictionValue, Verdict, parse_prediction
+from quizapp.practice import Practice
+from quizapp.tui.messages import SimFinished, SimProgress, SimStopped
+from quizapp.tui.widgets.live_curve import LiveCurve
+from sims.registry import get
+from sims.result import SimResult
+from sims.spec import Cancelled
+
+AUTOSAVE_SECONDS = 1.0
+
+
+class QuestionScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+l", "lock", "Lock prediction"),
+        Binding("ctrl+r", "run", "Run simulation"),
+        Binding("escape", "cancel_run", "Cancel run"),
+        Binding("ctrl+g", "grade", "Reveal & grade"),
+    ]
+
+    def __init__(self, practice: Practice) -> None:
+        super().__init__()
+        self.practice = practice
+        self.question = practice.question
+        self.given: PredictionValue | None = None
+        self.result: SimResult | None = None
+        self.cancel_event = threading.Event()
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        q = self.question
+        position = f"{self.practice.position + 1}/{len(self.practice.record.question_ids)}"
+        yield Header()
+        with Horizontal(id="question-body"):
+            with VerticalScroll(id="question-left"):
+                yield Static(f"{position} · {q.topic} · {q.difficulty}", id="question-meta")
+                yield Markdown(q.prompt, id="prompt")
+                yield Label("Your answer, as you would say it in an interview (saved as you type):")
+                yield TextArea(id="answer", soft_wrap=True)
+            with Vertical(id="question-right"):
+                yield Label(f"Predict: {q.prediction.prompt}", id="prediction-prompt")
+                yield self._prediction_input()
+                yield Button("Lock prediction", id="lock", variant="primary")
+                yield Button("Run simulation", id="run", disabled=True)
+                yield ProgressBar(id="progress", total=1.0, show_eta=False)
+                yield Static("", id="device")
+                yield LiveCurve(id="curve")
+                yield Static("", id="outcome")
+        yield Footer()
+
+    def _prediction_input(self) -> Input | Select[str]:
+        prediction = self.question.prediction
+        if prediction.kind == "choice":
+            assert prediction.choices is not None
+            return Select([(c, c) for c in prediction.choices], id="prediction", prompt="choose")
+        if prediction.kind == "bool":
+            return Select([("yes", "yes"), ("no", "no")], id="prediction", prompt="yes or no")
+        unit = f" ({prediction.unit})" if prediction.unit else ""
+        return Input(placeholder=f"a number{unit}", id="prediction")
+
+    def on_mount(self) -> None:
+        attempt = self.practice.current_attempt()
+        if attempt is not None:
+            self.query_one("#answer", TextArea).text = attempt.answer
+            if attempt.prediction_locked_at is not None:
+                self._show_locked(attempt.prediction)
+            if attempt.result is not None:
+                self.result = SimResult.model_validate_json(attempt.result)
+                verdict = Verdict.model_validate_json(attempt.verdict) if attempt.verdict else None
+                self._show_outcome(self.result, verdict)
+        self.set_interval(AUTOSAVE_SECONDS, self.save_answer)
+        self.query_one("#answer", TextArea).focus()
+
+    # -- the answer ---------------------------------------------------------------------------
+    def save_answer(self) -> None:
+        text = self.query_one("#answer", TextArea).text
+        attempt = self.practice.current_attempt()
+        if attempt is None or attempt.answer != text:
+            self.practice.save_answer(text)
+
+    def on_unmount(self) -> None:
+        self.cancel_event.set()
+
+    # -- the prediction -------------------------------------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "lock":
+            self.action_lock()
+        elif event.button.id == "run":
+            self.action_run()
+
+    def action_lock(self) -> None:
+        if self.given is not None:
+            return
+        widget = self.query_one("#prediction")
+        raw = "" if isinstance(widget, Select) and widget.is_blank() else str(widget.value)
+        try:
+            value = parse_prediction(self.question.prediction, raw)
+        except ValueError as exc:
+            self.notify(str(exc), title="Prediction", severity="warning")
+            return
+        self.practice.lock(value)
+        self._show_locked(value)
+
+    def _show_locked(self, value: PredictionValue | None) -> None:
+        self.given = value
+        widget = self.query_one("#prediction")
+        widget.disabled = True
+        shown = ("yes" if value else "no") if isinstance(value, bool) else value
+        if isinstance(widget, Input):
+            widget.value = f"{shown:g}" if isinstance(shown, float) else str(shown)
+        elif isinstance(widget, Select):
+            widget.value = str(shown)
+        self.query_one("#lock", Button).disabled = True
+        self.query_one("#lock", Button).label = "Locked"
+        self.query_one("#run", Button).disabled = False
+
+    # -- the run ----------------------------------------------------------------------------------
+    def action_run(self) -> None:
+        if self.given is None:
+            self.notify("Lock a prediction first: that is the point.", severity="warning")
+            return
+        if self.running:
+            return
+        self.running = True
+        self.cancel_event = threading.Event()
+        self.query_one("#run", Button).disabled = True
+        self.query_one("#outcome", Static).update("Training... (Esc cancels)")
+        self.query_one("#curve", LiveCurve).reset()
+        self.query_one("#progress", ProgressBar).update(progress=0)
+        self.run_simulation(self.cancel_event)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sim")
+    def run_simulation(self, cancel: threading.Event) -> None:
+        worker = get_current_worker()
+        sim = get(self.question.simulation.name)
+
+        def progress(event: object) -> None:
+            if not worker.is_cancelled:
+                self.post_message(SimProgress(event))  # type: ignore[arg-type]
+
+        try:
+            result = sim.run(self.question.simulation.params, progress=progress, cancel=cancel)
+        except Cancelled:
+            self.post_message(SimStopped("cancelled", "Run cancelled. Press Ctrl+R to run it again."))
+            return
+        except Exception as exc:  # a failed run is shown, never a traceback
+            self.post_message(SimStopped("failed", f"The simulation failed: {exc}"))
+            return
+        self.post_message(SimFinished(result))
+
+    def action_cancel_run(self) -> None:
+        if self.running:
+            self.cancel_event.set()
+            self.workers.cancel_group(self, "sim")
+
+    def on_sim_progress(self, message: SimProgress) -> None:
+        self.query_one("#progress", ProgressBar).update(progress=message.event.fraction)
+        if message.event.points:
+            self.query_one("#curve", LiveCurve).add(message.event.points)
+
+    def on_sim_finished(self, message: SimFinished) -> None:
+        self.running = False
+        self.result = message.result
+        verdict = self.practice.record_run("finished", message.result, self.given)
+        self.query_one("#progress", ProgressBar).update(progress=1.0)
+        self._show_outcome(message.result, verdict)
+
+    def on_sim_stopped(self, message: SimStopped) -> None:
+        self.running = False
+        self.practice.record_run(message.status, None, None)
+        self.query_one("#run", Button).disabled = False
+        self.query_one("#outcome", Static).update(message.detail)
+
+    def _show_outcome(self, result: SimResult, verdict: Verdict | None) -> None:
+        prediction = self.question.prediction
+        outcome = result.observable(prediction.observable, prediction.variant)
+        self.query_one("#device", Static).update(f"trained on {result.device} in {result.wall_seconds:.1f} s")
+        curve = self.query_one("#curve", LiveCurve)
+        if not curve.curves:
+            from sims.result import CurvePoints
+
+            curve.add(
+                [CurvePoints(metric=s.metric, variant=s.variant, seed=s.seed, x=s.x, y=s.y) for s in result.series]
+            )
+        lines = []
+        if verdict is None or verdict.correct is None:
+            lines.append("The run did not decide this outcome (see below).")
+        else:
+            lines.append("RIGHT" if verdict.correct else "WRONG")
+        agreed = "" if outcome.agreeing is None else f" ({outcome.agreeing} of {len(result.seeds)} seeds agreed)"
+        lines.append(f"you said {_shown(self.given)}; the run gave {_shown(outcome.value)}{agreed}")
+        if result.diverged:
+            runs = ", ".join(sorted({f"{d.variant}" for d in result.diverged}))
+            lines.append(f"diverged (as training does at too large a rate): {runs}")
+        lines.append("")
+        lines.append(_reflow(self.question.explanation))
+        lines.append("")
+        lines.append("Press Ctrl+G to see the model answer and grade yours.")
+        self.query_one("#outcome", Static).update("\n".join(lines))
+
+    # -- on to grading -----------------------------------------------------------------------------
+    def action_grade(self) -> None:
+        if self.result is None:
+            self.notify("Run the simulation first.", severity="warning")
+            return
+        self.save_answer()
+        from quizapp.tui.screens.grading import GradingScreen
+
+        self.app.switch_screen(GradingScreen(self.practice))
+
+
+def _shown(value: PredictionValue | None) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "-" if value is None else str(value)
+
+
+def _reflow(text: str) -> str:
+    """Join the hard-wrapped lines of a TOML string so the terminal wraps them to its width."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)

@@ -1,0 +1,148 @@
+"""The real app, driven with Pilot: a question from prompt to score, a cancelled run, a locked prediction."""
+
+from pathlib import Path
+
+from textual.widgets import Input, Static, TextArea
+
+from quizapp.bank import load_bank
+from quizapp.store import Store
+from quizapp.tui.app import QuizApp
+from quizapp.tui.screens.grading import GradingScreen
+from quizapp.tui.screens.question import QuestionScreen
+from quizapp.tui.screens.summary import SummaryScreen
+
+QUESTION = """
+[[questions]]
+id = "tiny-updates"
+topic = "batch-size"
+difficulty = "easy"
+tags = ["updates"]
+prompt = "1,000 examples at batch 100: how many updates per epoch?"
+model_answer = "One update per batch: 10."
+pitfall = "Thinking an epoch is one update."
+explanation = "Counted in the training loop."
+
+[[questions.rubric]]
+id = "per-batch"
+criterion = "One update per batch."
+weight = 2
+cues = ["per batch"]
+
+[[questions.rubric]]
+id = "count"
+criterion = "Gets 10."
+weight = 1
+cues = ["10 updates"]
+
+[[questions.rubric]]
+id = "partial"
+criterion = "Mentions partial batches."
+weight = 1
+cues = ["partial"]
+
+[[questions.follow_ups]]
+question = "And at batch 300?"
+answer = "4, or 3 with drop_last."
+
+[questions.prediction]
+prompt = "Updates per epoch:"
+kind = "number"
+observable = "updates_per_epoch"
+variant = "100"
+unit = "updates"
+tolerance = 0.0
+
+[questions.simulation]
+name = "updates_per_epoch"
+params = { n_samples = 1000, batch_sizes = [100] }
+"""
+
+SLOW = (
+    QUESTION.split("[questions.prediction]")[0].replace('id = "tiny-updates"', 'id = "slow-regimes"')
+    + """
+[questions.prediction]
+prompt = "Does the full-batch loss fall at every update?"
+kind = "bool"
+observable = "full_batch_monotonic"
+
+[questions.simulation]
+name = "training_regimes"
+params = { n_samples = 4000, epochs = 200 }
+"""
+)
+
+
+def make_app(tmp_path: Path, text: str = QUESTION) -> QuizApp:
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    (folder / "q.toml").write_text(text)
+    return QuizApp(load_bank(folder), Store(tmp_path / "s.db"), topic="batch-size", count=1)
+
+
+async def wait_for(pilot, condition, seconds: float = 30.0) -> None:
+    for _ in range(int(seconds / 0.1)):
+        if condition():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError("timed out waiting for the app")
+
+
+async def test_a_question_from_prompt_to_score(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QuestionScreen)
+        screen.query_one("#answer", TextArea).text = "One update per batch, so 10 updates."
+        prediction = screen.query_one("#prediction", Input)
+        prediction.focus()
+        await pilot.press("1", "0")
+        await pilot.press("ctrl+l")
+        assert prediction.disabled
+        await pilot.press("ctrl+r")
+        outcome = screen.query_one("#outcome", Static)
+        await wait_for(pilot, lambda: "RIGHT" in str(outcome.render()) or "WRONG" in str(outcome.render()))
+        assert "RIGHT" in str(outcome.render()) and "seeds agreed" in str(outcome.render())
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert isinstance(app.screen, GradingScreen)
+        assert "Score: 75%" in str(app.screen.query_one("#score", Static).render())  # two cues matched: 2 + 1 of 4
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+    with Store(tmp_path / "s.db") as store:
+        [session] = store.sessions()
+    attempt = session.attempts[0]
+    assert session.finished_at and attempt.prediction == 10.0 and attempt.run_status == "finished"
+    assert attempt.answer.startswith("One update per batch") and attempt.score == 0.75
+
+
+async def test_escape_cancels_a_run_and_the_app_stays_responsive(tmp_path):
+    app = make_app(tmp_path, SLOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QuestionScreen)
+        screen.query_one("#prediction").value = "yes"
+        await pilot.press("ctrl+l")
+        await pilot.press("ctrl+r")
+        await pilot.pause(1.0)
+        await pilot.press("escape")
+        outcome = screen.query_one("#outcome", Static)
+        await wait_for(pilot, lambda: "cancelled" in str(outcome.render()), seconds=5)
+        assert not screen.query_one("#run").disabled  # it can be run again
+    with Store(tmp_path / "s.db") as store:
+        assert store.sessions()[0].attempts[0].run_status == "cancelled"
+
+
+async def test_a_locked_prediction_stays_locked_when_the_question_is_reopened(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#prediction", Input).focus()
+        await pilot.press("7", "ctrl+l")
+        session_id = app.store.sessions()[0].id
+        app.resume_practice(session_id)
+        await pilot.pause()
+        reopened = app.screen.query_one("#prediction", Input)
+        assert reopened.disabled and reopened.value == "7"
