@@ -7,6 +7,14 @@ from textual.message import Message
 from sims.result import ProgressEvent, SimResult
 
 
+class SimStarted(Message):
+    """The worker has chosen its device (torch is loaded by now)."""
+
+    def __init__(self, device: str) -> None:
+        super().__init__()
+        self.device = device
+
+
 class SimProgress(Message):
     def __init__(self, event: ProgressEvent) -> None:
         super().__init__()

@@ -15,7 +15,7 @@ from textual.worker import get_current_worker
 
 from quizapp.grading import PredictionValue, Verdict, parse_prediction
 from quizapp.practice import Practice
-from quizapp.tui.messages import SimFinished, SimProgress, SimStopped
+from quizapp.tui.messages import SimFinished, SimProgress, SimStarted, SimStopped
 from quizapp.tui.widgets.live_curve import LiveCurve
 from sims.registry import get
 from sims.result import SimResult
@@ -153,6 +153,9 @@ class QuestionScreen(Screen[None]):
                 self.post_message(SimProgress(event))  # type: ignore[arg-type]
 
         try:
+            from sims import device
+
+            self.post_message(SimStarted(device.describe(device.resolve(None))))
             result = sim.run(self.question.simulation.params, progress=progress, cancel=cancel)
         except Cancelled:
             self.post_message(SimStopped("cancelled", "Run cancelled. Press Ctrl+R to run it again."))
@@ -166,6 +169,9 @@ class QuestionScreen(Screen[None]):
         if self.running:
             self.cancel_event.set()
             self.workers.cancel_group(self, "sim")
+
+    def on_sim_started(self, message: SimStarted) -> None:
+        self.query_one("#device", Static).update(f"training on {message.device}")
 
     def on_sim_progress(self, message: SimProgress) -> None:
         self.query_one("#progress", ProgressBar).update(progress=message.event.fraction)
