@@ -8,9 +8,21 @@ import threading
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Markdown, ProgressBar, Select, Static, TextArea
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Markdown,
+    ProgressBar,
+    Select,
+    Static,
+    TextArea,
+)
 from textual.worker import get_current_worker
 
 from quizapp.grading import PredictionValue, Verdict, parse_prediction
@@ -22,6 +34,7 @@ from sims.result import SimResult
 from sims.spec import Cancelled
 
 AUTOSAVE_SECONDS = 1.0
+MAX_METRIC_COLUMNS = 4
 
 
 class QuestionScreen(Screen[None]):
@@ -51,7 +64,7 @@ class QuestionScreen(Screen[None]):
                 yield Markdown(q.prompt, id="prompt")
                 yield Label("Your answer, as you would say it in an interview (saved as you type):")
                 yield TextArea(id="answer", soft_wrap=True)
-            with Vertical(id="question-right"):
+            with VerticalScroll(id="question-right"):
                 yield Label(f"Predict: {q.prediction.prompt}", id="prediction-prompt")
                 yield self._prediction_input()
                 yield Button("Lock prediction", id="lock", variant="primary")
@@ -60,6 +73,7 @@ class QuestionScreen(Screen[None]):
                 yield Static("", id="device")
                 yield LiveCurve(id="curve")
                 yield Static("", id="outcome")
+                yield DataTable(id="metrics", show_cursor=False, zebra_stripes=True)
         yield Footer()
 
     def _prediction_input(self) -> Input | Select[str]:
@@ -217,6 +231,19 @@ class QuestionScreen(Screen[None]):
         lines.append("")
         lines.append("Press Ctrl+G to see the model answer and grade yours.")
         self.query_one("#outcome", Static).update("\n".join(lines))
+        self._show_metrics(result)
+
+    def _show_metrics(self, result: SimResult) -> None:
+        """The key numbers per variant (means over the seeds that did not diverge)."""
+        table = self.query_one("#metrics", DataTable)
+        table.clear(columns=True)
+        columns = (
+            [k for k in result.metrics[0].values if k != "diverged_runs"][:MAX_METRIC_COLUMNS] if result.metrics else []
+        )
+        table.add_columns("variant", *columns, "diverged")
+        for row in result.metrics:
+            cells = [_shown(row.values.get(c)) for c in columns]
+            table.add_row(row.variant, *cells, _shown(row.values.get("diverged_runs")))
 
     # -- on to grading -----------------------------------------------------------------------------
     def action_grade(self) -> None:

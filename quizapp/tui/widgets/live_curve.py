@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from textual_plotext import PlotextPlot
 
 from sims.result import CurvePoints
@@ -14,7 +16,7 @@ class LiveCurve(PlotextPlot):
 
     def on_mount(self) -> None:
         self.curves: dict[str, tuple[list[float], list[float]]] = {}
-        self.plt.title("loss per update")
+        self.plt.title("log10 loss per update")
 
     def reset(self) -> None:
         self.curves = {}
@@ -32,14 +34,11 @@ class LiveCurve(PlotextPlot):
         self.replot()
 
     def replot(self) -> None:
+        """Plot log10 of the values on a linear axis: plotext's own log scale fails on some ranges."""
         self.plt.clear_data()
-        drawn = False
         for variant, (xs, ys) in self.curves.items():
             stride = max(1, len(xs) // MAX_POINTS)
-            kept = [(x, y) for x, y in zip(xs[::stride], ys[::stride], strict=True) if y > 0]
+            kept = [(x, math.log10(y)) for x, y in zip(xs[::stride], ys[::stride], strict=True) if 0 < y < math.inf]
             if kept:
                 self.plt.plot([x for x, _ in kept], [y for _, y in kept], label=variant)
-                drawn = True
-        # plotext cannot put an empty plot on a log scale
-        self.plt.yscale("log" if drawn else "linear")
         self.refresh()

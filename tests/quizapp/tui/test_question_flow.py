@@ -146,3 +146,34 @@ async def test_a_locked_prediction_stays_locked_when_the_question_is_reopened(tm
         await pilot.pause()
         reopened = app.screen.query_one("#prediction", Input)
         assert reopened.disabled and reopened.value == "7"
+
+
+DIVERGING = (
+    QUESTION.split("[questions.prediction]")[0].replace('id = "tiny-updates"', 'id = "too-fast"')
+    + """
+[questions.prediction]
+prompt = "Smallest rate that diverges?"
+kind = "choice"
+observable = "smallest_diverging_rate"
+choices = ["0.01", "0.316", "10", "none"]
+
+[questions.simulation]
+name = "learning_rate_sweep"
+params = { n_rates = 3, epochs = 30 }
+"""
+)
+
+
+async def test_a_diverging_run_is_shown_as_an_outcome_not_an_error(tmp_path):
+    app = make_app(tmp_path, DIVERGING)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#prediction").value = "10"
+        await pilot.press("ctrl+l", "ctrl+r")
+        outcome = screen.query_one("#outcome", Static)
+        await wait_for(pilot, lambda: "RIGHT" in str(outcome.render()) or "WRONG" in str(outcome.render()))
+        text = str(outcome.render())
+        assert "RIGHT" in text and "diverged" in text and "10" in text
+        metrics = screen.query_one("#metrics")
+        assert metrics.row_count == 3  # one row per learning rate, the diverged one included
