@@ -8,7 +8,7 @@ import statistics
 from pydantic import BaseModel
 
 from quizapp.bank import Bank
-from quizapp.store import Store
+from quizapp.store import SessionRecord, Store
 
 
 class TopicProgress(BaseModel):
@@ -42,3 +42,78 @@ def topic_progress(store: Store, bank: Bank) -> list[TopicProgress]:
         entry.seen = len(seen[topic])
         entry.average_score = statistics.fmean(scores[topic]) if scores[topic] else None
     return sorted(topics.values(), key=lambda t: t.topic)
+
+
+class TopicScore(BaseModel):
+    topic: str
+    answered: int
+    average_score: float | None
+    predictions: int
+    predictions_right: int
+
+
+class SessionSummary(BaseModel):
+    session_id: int
+    title: str
+    questions: int
+    answered: int
+    average_score: float | None
+    predictions: int
+    predictions_right: int
+    minutes: float
+    finished: bool
+    topics: list[TopicScore]
+
+
+def _minutes(start: str, end: str | None) -> float:
+    from datetime import UTC, datetime
+
+    started = datetime.fromisoformat(start)
+    ended = datetime.fromisoformat(end) if end else datetime.now(UTC)
+    return max(0.0, (ended - started).total_seconds() / 60)
+
+
+def session_summary(record: SessionRecord, bank: Bank) -> SessionSummary:
+    """Score, predictions and time for one session, overall and by topic."""
+    per_topic: dict[str, dict[str, list]] = {}
+    last_activity = record.started_at
+    for attempt in record.attempts:
+        try:
+            topic = bank.get(attempt.question_id).topic
+        except KeyError:
+            topic = "(removed)"
+        entry = per_topic.setdefault(topic, {"scores": [], "verdicts": [], "answered": []})
+        if attempt.score is not None:
+            entry["scores"].append(attempt.score)
+        if attempt.finished_at:
+            entry["answered"].append(attempt.question_id)
+        if attempt.verdict:
+            correct = json.loads(attempt.verdict).get("correct")
+            if correct is not None:
+                entry["verdicts"].append(bool(correct))
+        for stamp in (attempt.answer_saved_at, attempt.finished_at, attempt.prediction_locked_at):
+            if stamp and stamp > last_activity:
+                last_activity = stamp
+    topics = [
+        TopicScore(
+            topic=topic,
+            answered=len(e["answered"]),
+            average_score=statistics.fmean(e["scores"]) if e["scores"] else None,
+            predictions=len(e["verdicts"]),
+            predictions_right=sum(e["verdicts"]),
+        )
+        for topic, e in sorted(per_topic.items())
+    ]
+    scores = [a.score for a in record.attempts if a.score is not None]
+    return SessionSummary(
+        session_id=record.id,
+        title=record.title,
+        questions=len(record.question_ids),
+        answered=sum(t.answered for t in topics),
+        average_score=statistics.fmean(scores) if scores else None,
+        predictions=sum(t.predictions for t in topics),
+        predictions_right=sum(t.predictions_right for t in topics),
+        minutes=_minutes(record.started_at, record.finished_at or last_activity),
+        finished=record.finished_at is not None,
+        topics=topics,
+    )

@@ -17,6 +17,7 @@ class HomeScreen(Screen[None]):
         Binding("enter", "start_topic", "Practise topic", priority=True),
         Binding("m", "start_mixed", "Mixed set"),
         Binding("r", "resume", "Resume"),
+        Binding("s", "sessions", "Past sessions"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -63,6 +64,11 @@ class HomeScreen(Screen[None]):
 
     def action_start_mixed(self) -> None:
         self.app.start_practice(None, SESSION_LENGTH)  # type: ignore[attr-defined]
+
+    def action_sessions(self) -> None:
+        from quizapp.tui.screens.sessions import SessionsScreen
+
+        self.app.push_screen(SessionsScreen())
 
     def action_resume(self) -> None:
         unfinished = self.app.store.unfinished()  # type: ignore[attr-defined]

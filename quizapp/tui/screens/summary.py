@@ -1,4 +1,4 @@
-"""The end of a session: score and predictions, question by question."""
+"""The end of a session (or a past one): score, predictions and time, by topic and by question."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from quizapp.practice import Practice
+from quizapp.progress import session_summary
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
 
 
 class SummaryScreen(Screen[None]):
@@ -22,29 +27,29 @@ class SummaryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="summary-total")
+        yield DataTable(id="summary-topics", zebra_stripes=True, show_cursor=False)
         yield DataTable(id="summary", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         record = self.practice.saved()
-        table = self.query_one("#summary", DataTable)
-        table.add_columns("question", "topic", "prediction", "score")
-        scores, right, predicted = [], 0, 0
-        for attempt in record.attempts:
-            topic = self.practice.bank.get(attempt.question_id).topic
-            correct = json.loads(attempt.verdict).get("correct") if attempt.verdict else None
-            if correct is not None:
-                predicted += 1
-                right += bool(correct)
-            mark = "-" if correct is None else ("right" if correct else "wrong")
-            score = "-" if attempt.score is None else f"{attempt.score:.0%}"
-            if attempt.score is not None:
-                scores.append(attempt.score)
-            table.add_row(attempt.question_id, topic, mark, score)
-        average = f"{sum(scores) / len(scores):.0%}" if scores else "-"
+        summary = session_summary(record, self.practice.bank)
+        state = "finished" if summary.finished else "unfinished"
         self.query_one("#summary-total", Static).update(
-            f"Session '{record.title}': average score {average}, predictions right {right}/{predicted}."
+            f"Session '{summary.title}' ({state}): {summary.answered}/{summary.questions} questions, "
+            f"average score {percent(summary.average_score)}, predictions right "
+            f"{summary.predictions_right}/{summary.predictions}, {summary.minutes:.0f} min."
         )
+        topics = self.query_one("#summary-topics", DataTable)
+        topics.add_columns("topic", "answered", "avg score", "predictions right")
+        for t in summary.topics:
+            topics.add_row(t.topic, str(t.answered), percent(t.average_score), f"{t.predictions_right}/{t.predictions}")
+        table = self.query_one("#summary", DataTable)
+        table.add_columns("question", "prediction", "score")
+        for attempt in record.attempts:
+            correct = json.loads(attempt.verdict).get("correct") if attempt.verdict else None
+            mark = "-" if correct is None else ("right" if correct else "wrong")
+            table.add_row(attempt.question_id, mark, percent(attempt.score))
 
     def action_home(self) -> None:
         from quizapp.tui.screens.home import HomeScreen

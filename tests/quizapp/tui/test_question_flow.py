@@ -9,6 +9,7 @@ from quizapp.store import Store
 from quizapp.tui.app import QuizApp
 from quizapp.tui.screens.grading import GradingScreen
 from quizapp.tui.screens.question import QuestionScreen
+from quizapp.tui.screens.sessions import SessionsScreen
 from quizapp.tui.screens.summary import SummaryScreen
 
 QUESTION = """
@@ -110,6 +111,17 @@ async def test_a_question_from_prompt_to_score(tmp_path):
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
+        total = str(app.screen.query_one("#summary-total", Static).render())
+        assert "1/1 questions" in total and "average score 75%" in total and "predictions right 1/1" in total
+        await pilot.press("h")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionsScreen)
+        assert app.screen.query_one("#sessions").row_count == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
     with Store(tmp_path / "s.db") as store:
         [session] = store.sessions()
     attempt = session.attempts[0]
@@ -177,3 +189,48 @@ async def test_a_diverging_run_is_shown_as_an_outcome_not_an_error(tmp_path):
         assert "RIGHT" in text and "diverged" in text and "10" in text
         metrics = screen.query_one("#metrics")
         assert metrics.row_count == 3  # one row per learning rate, the diverged one included
+
+
+KILLED = """
+import asyncio, os, signal, sys
+from pathlib import Path
+from textual.widgets import Input, TextArea
+from quizapp.bank import load_bank
+from quizapp.store import Store
+from quizapp.tui.app import QuizApp
+
+async def main():
+    app = QuizApp(load_bank(Path(sys.argv[1])), Store(sys.argv[2]), topic="batch-size", count=1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#answer", TextArea).text = "typed just before the crash"
+        app.screen.query_one("#prediction", Input).value = "10"
+        await pilot.press("ctrl+l")
+        await pilot.pause(1.5)  # the answer is saved every second
+        os.kill(os.getpid(), signal.SIGKILL)
+
+asyncio.run(main())
+"""
+
+
+async def test_after_sigkill_the_app_reopens_with_everything_and_resumes(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "bank").mkdir()
+    (tmp_path / "bank" / "q.toml").write_text(QUESTION)
+    db = tmp_path / "s.db"
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED, str(tmp_path / "bank"), str(db)], capture_output=True, timeout=60
+    )
+    assert done.returncode == -9, done.stderr
+    app = QuizApp(load_bank(tmp_path / "bank"), Store(db))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "Press r to resume" in str(app.screen.query_one("#resume-hint", Static).render())
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
+        assert app.screen.query_one("#answer", TextArea).text == "typed just before the crash"
+        prediction = app.screen.query_one("#prediction", Input)
+        assert prediction.disabled and prediction.value == "10"

@@ -1,0 +1,55 @@
+"""Past sessions: open one to see its summary, or resume it if unfinished."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from quizapp.progress import session_summary
+
+
+class SessionsScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter", "open", "Open", priority=True),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Past sessions. Enter opens one (an unfinished one resumes).", id="sessions-hint")
+        yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        table.add_columns("#", "started", "session", "answered", "avg score", "predictions", "state")
+        for record in self.app.store.sessions():  # type: ignore[attr-defined]
+            s = session_summary(record, self.app.bank)  # type: ignore[attr-defined]
+            score = "-" if s.average_score is None else f"{s.average_score:.0%}"
+            table.add_row(
+                str(s.session_id),
+                record.started_at[:16].replace("T", " "),
+                s.title,
+                f"{s.answered}/{s.questions}",
+                score,
+                f"{s.predictions_right}/{s.predictions}",
+                "finished" if s.finished else "unfinished",
+                key=str(s.session_id),
+            )
+        table.focus()
+
+    def action_open(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        if table.row_count == 0:
+            return
+        session_id = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        record = self.app.store.session(session_id)  # type: ignore[attr-defined]
+        if record.finished_at is None:
+            self.app.resume_practice(session_id)  # type: ignore[attr-defined]
+            return
+        from quizapp.practice import Practice
+        from quizapp.tui.screens.summary import SummaryScreen
+
+        self.app.push_screen(SummaryScreen(Practice.resume(self.app.store, self.app.bank, session_id)))  # type: ignore[attr-defined]
