@@ -19,7 +19,8 @@ from textual.widgets import (
     Label,
     Markdown,
     ProgressBar,
-    Select,
+    RadioButton,
+    RadioSet,
     Static,
     TextArea,
 )
@@ -76,13 +77,13 @@ class QuestionScreen(Screen[None]):
                 yield DataTable(id="metrics", show_cursor=False, zebra_stripes=True)
         yield Footer()
 
-    def _prediction_input(self) -> Input | Select[str]:
+    def _prediction_input(self) -> Input | RadioSet:
         prediction = self.question.prediction
         if prediction.kind == "choice":
             assert prediction.choices is not None
-            return Select([(c, c) for c in prediction.choices], id="prediction", prompt="choose")
+            return RadioSet(*[RadioButton(c) for c in prediction.choices], id="prediction")
         if prediction.kind == "bool":
-            return Select([("yes", "yes"), ("no", "no")], id="prediction", prompt="yes or no")
+            return RadioSet(RadioButton("yes"), RadioButton("no"), id="prediction")
         unit = f" ({prediction.unit})" if prediction.unit else ""
         return Input(placeholder=f"a number{unit}", id="prediction")
 
@@ -97,6 +98,9 @@ class QuestionScreen(Screen[None]):
                 verdict = Verdict.model_validate_json(attempt.verdict) if attempt.verdict else None
                 self._show_outcome(self.result, verdict)
         self.set_interval(AUTOSAVE_SECONDS, self.save_answer)
+        # Tab should go answer -> prediction -> buttons, not stop at the scrolling panes.
+        for pane in self.query("#question-left, #question-right"):
+            pane.can_focus = False
         self.query_one("#answer", TextArea).focus()
 
     # -- the answer ---------------------------------------------------------------------------
@@ -120,7 +124,11 @@ class QuestionScreen(Screen[None]):
         if self.given is not None:
             return
         widget = self.query_one("#prediction")
-        raw = "" if isinstance(widget, Select) and widget.is_blank() else str(widget.value)
+        if isinstance(widget, RadioSet):
+            pressed = widget.pressed_button
+            raw = "" if pressed is None else str(pressed.label)
+        else:
+            raw = str(widget.value)
         try:
             value = parse_prediction(self.question.prediction, raw)
         except ValueError as exc:
@@ -136,8 +144,9 @@ class QuestionScreen(Screen[None]):
         shown = ("yes" if value else "no") if isinstance(value, bool) else value
         if isinstance(widget, Input):
             widget.value = f"{shown:g}" if isinstance(shown, float) else str(shown)
-        elif isinstance(widget, Select):
-            widget.value = str(shown)
+        elif isinstance(widget, RadioSet):
+            for button in widget.query(RadioButton):
+                button.value = str(button.label) == str(shown)
         self.query_one("#lock", Button).disabled = True
         self.query_one("#lock", Button).label = "Locked"
         self.query_one("#run", Button).disabled = False

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, RadioButton, Static, TextArea
 
 from quizapp.bank import load_bank
 from quizapp.store import Store
@@ -80,6 +80,15 @@ def make_app(tmp_path: Path, text: str = QUESTION) -> QuizApp:
     return QuizApp(load_bank(folder), Store(tmp_path / "s.db"), topic="batch-size", count=1)
 
 
+def choose(screen, label: str) -> None:
+    """Press the radio button with this label, as a click would."""
+    for button in screen.query_one("#prediction").query(RadioButton):
+        if str(button.label) == label:
+            button.value = True
+            return
+    raise AssertionError(f"no choice {label!r}")
+
+
 async def wait_for(pilot, condition, seconds: float = 30.0) -> None:
     for _ in range(int(seconds / 0.1)):
         if condition():
@@ -135,7 +144,7 @@ async def test_escape_cancels_a_run_and_the_app_stays_responsive(tmp_path):
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, QuestionScreen)
-        screen.query_one("#prediction").value = "yes"
+        choose(screen, "yes")
         await pilot.press("ctrl+l")
         await pilot.press("ctrl+r")
         await pilot.pause(1.0)
@@ -181,7 +190,7 @@ async def test_a_diverging_run_is_shown_as_an_outcome_not_an_error(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         screen = app.screen
-        screen.query_one("#prediction").value = "10"
+        choose(screen, "10")
         await pilot.press("ctrl+l", "ctrl+r")
         outcome = screen.query_one("#outcome", Static)
         await wait_for(pilot, lambda: "RIGHT" in str(outcome.render()) or "WRONG" in str(outcome.render()))
@@ -234,3 +243,14 @@ async def test_after_sigkill_the_app_reopens_with_everything_and_resumes(tmp_pat
         assert app.screen.query_one("#answer", TextArea).text == "typed just before the crash"
         prediction = app.screen.query_one("#prediction", Input)
         assert prediction.disabled and prediction.value == "10"
+
+
+async def test_a_choice_can_be_made_with_the_keyboard_alone(tmp_path):
+    app = make_app(tmp_path, DIVERGING)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("tab", "down", "down", "enter", "ctrl+l")
+        await pilot.pause()
+        assert app.screen.query_one("#prediction").disabled
+    with Store(tmp_path / "s.db") as store:
+        assert store.sessions()[0].attempts[0].prediction == "10"
