@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from quizapp.bank import Bank
 from quizapp.practice import Practice, pick_questions
@@ -44,6 +47,27 @@ class QuizApp(App[None]):
         from quizapp.tui.screens.question import QuestionScreen
 
         self.push_screen(QuestionScreen(practice))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The main actions in the command palette (Ctrl+P), beside Textual's own."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Mixed set", "Five questions from every topic", partial(self.start_practice, None, 5))
+        for topic, questions in sorted(self.bank.by_topic().items()):
+            yield SystemCommand(
+                f"Practise {topic}", f"{len(questions)} questions on {topic}", partial(self.start_practice, topic, 5)
+            )
+        yield SystemCommand("Past sessions", "Browse and reopen earlier sessions", self.open_sessions)
+        unfinished = self.store.unfinished()
+        if unfinished:
+            latest = unfinished[0]
+            yield SystemCommand(
+                f"Resume '{latest.title}'", "Continue the unfinished session", partial(self.resume_practice, latest.id)
+            )
+
+    def open_sessions(self) -> None:
+        from quizapp.tui.screens.sessions import SessionsScreen
+
+        self.push_screen(SessionsScreen())
 
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"

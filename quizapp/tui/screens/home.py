@@ -66,9 +66,7 @@ class HomeScreen(Screen[None]):
         self.app.start_practice(None, SESSION_LENGTH)  # type: ignore[attr-defined]
 
     def action_sessions(self) -> None:
-        from quizapp.tui.screens.sessions import SessionsScreen
-
-        self.app.push_screen(SessionsScreen())
+        self.app.open_sessions()  # type: ignore[attr-defined]
 
     def action_resume(self) -> None:
         unfinished = self.app.store.unfinished()  # type: ignore[attr-defined]

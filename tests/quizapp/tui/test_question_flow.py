@@ -254,3 +254,15 @@ async def test_a_choice_can_be_made_with_the_keyboard_alone(tmp_path):
         assert app.screen.query_one("#prediction").disabled
     with Store(tmp_path / "s.db") as store:
         assert store.sessions()[0].attempts[0].prediction == "10"
+
+
+async def test_the_command_palette_offers_the_main_actions(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert {"Mixed set", "Practise batch-size", "Past sessions"} <= set(titles)
+        assert any(title.startswith("Resume 'batch-size'") for title in titles)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CommandPalette"
