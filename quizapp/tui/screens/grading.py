@@ -60,11 +60,12 @@ class GradingScreen(Screen[None]):
         self.query_one("#rubric", SelectionList).focus()
 
     def on_selection_list_selected_changed(self) -> None:
-        self._update_score()
+        self._update_score(save=True)
 
-    def _update_score(self) -> None:
-        ticked = self.query_one("#rubric", SelectionList).selected
-        score = rubric_score(self.question.rubric, ticked)
+    def _update_score(self, save: bool = False) -> None:
+        """Show the weighted score; every change of ticks is saved at once."""
+        ticked = list(self.query_one("#rubric", SelectionList).selected)
+        score = self.practice.grade(ticked) if save else rubric_score(self.question.rubric, ticked)
         self.query_one("#score", Static).update(f"Score: {score:.0%}")
 
     def action_next(self) -> None:

@@ -266,3 +266,36 @@ async def test_the_command_palette_offers_the_main_actions(tmp_path):
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert type(app.screen).__name__ == "CommandPalette"
+
+
+async def test_rubric_ticks_are_saved_as_they_change_and_themes_switch(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#prediction", Input).value = "10"
+        await pilot.press("ctrl+l", "ctrl+r")
+        outcome = screen.query_one("#outcome", Static)
+        await wait_for(pilot, lambda: "RIGHT" in str(outcome.render()))
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        await pilot.press("space")  # toggles the highlighted (first) rubric item
+        await pilot.pause()
+        with Store(tmp_path / "s.db") as store:
+            attempt = store.sessions()[0].attempts[0]
+        assert attempt.ticks == ["per-batch"] and attempt.score == 0.5
+        before = app.theme
+        await pilot.press("ctrl+t")
+        assert app.theme != before
+
+
+def test_a_corrupt_database_is_a_message_not_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    db = tmp_path / "bad.db"
+    db.write_bytes(b"not sqlite at all" * 50)
+    done = subprocess.run([sys.executable, "-m", "quizapp.cli", "--db", str(db)], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "not a readable quizapp database" in done.stderr and "Traceback" not in done.stderr
+    assert db.read_bytes() == b"not sqlite at all" * 50
