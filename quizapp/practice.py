@@ -11,7 +11,7 @@ import random
 from quizapp.bank import Bank
 from quizapp.grading import PredictionValue, Verdict, check_prediction, rubric_score
 from quizapp.models import Question
-from quizapp.store import SessionRecord, Store
+from quizapp.store import AttemptRecord, SessionRecord, Store
 from sims.result import SimResult
 
 
@@ -60,7 +60,7 @@ class Practice:
         self.record = self.store.session(self.record.id)
         return self.record
 
-    def current_attempt(self):  # noqa: ANN201 - AttemptRecord or None
+    def current_attempt(self) -> AttemptRecord | None:
         attempt_id = self.attempt_id
         return next((a for a in self.saved().attempts if a.id == attempt_id), None)
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from quizapp.progress import topic_progress
+from quizapp.tui.screens.base import QuizScreen
 
 SESSION_LENGTH = 5
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(QuizScreen):
     BINDINGS = [
         Binding("enter", "start_topic", "Practise topic", priority=True),
         Binding("m", "start_mixed", "Mixed set"),
@@ -40,11 +40,11 @@ class HomeScreen(Screen[None]):
     def refresh_progress(self) -> None:
         table = self.query_one("#topics", DataTable)
         table.clear()
-        for row in topic_progress(self.app.store, self.app.bank):  # type: ignore[attr-defined]
+        for row in topic_progress(self.quiz.store, self.quiz.bank):
             score = "-" if row.average_score is None else f"{row.average_score:.0%}"
             right = "-" if not row.predictions else f"{row.predictions_right}/{row.predictions}"
             table.add_row(row.topic, str(row.questions), str(row.seen), score, right, key=row.topic)
-        unfinished = self.app.store.unfinished()  # type: ignore[attr-defined]
+        unfinished = self.quiz.store.unfinished()
         hint = self.query_one("#resume-hint", Static)
         if unfinished:
             latest = unfinished[0]
@@ -60,17 +60,17 @@ class HomeScreen(Screen[None]):
         if table.row_count == 0:
             return
         topic = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self.app.start_practice(topic, SESSION_LENGTH)  # type: ignore[attr-defined]
+        self.quiz.start_practice(topic, SESSION_LENGTH)
 
     def action_start_mixed(self) -> None:
-        self.app.start_practice(None, SESSION_LENGTH)  # type: ignore[attr-defined]
+        self.quiz.start_practice(None, SESSION_LENGTH)
 
     def action_sessions(self) -> None:
-        self.app.open_sessions()  # type: ignore[attr-defined]
+        self.quiz.open_sessions()
 
     def action_resume(self) -> None:
-        unfinished = self.app.store.unfinished()  # type: ignore[attr-defined]
+        unfinished = self.quiz.store.unfinished()
         if unfinished:
-            self.app.resume_practice(unfinished[0].id)  # type: ignore[attr-defined]
+            self.quiz.resume_practice(unfinished[0].id)
         else:
             self.notify("No unfinished session.")

@@ -31,7 +31,7 @@ from quizapp.practice import Practice
 from quizapp.tui.messages import SimFinished, SimProgress, SimStarted, SimStopped
 from quizapp.tui.widgets.live_curve import LiveCurve
 from sims.registry import get
-from sims.result import SimResult
+from sims.result import ProgressEvent, SimResult
 from sims.spec import Cancelled
 
 AUTOSAVE_SECONDS = 1.0
@@ -171,9 +171,9 @@ class QuestionScreen(Screen[None]):
         worker = get_current_worker()
         sim = get(self.question.simulation.name)
 
-        def progress(event: object) -> None:
+        def progress(event: ProgressEvent) -> None:
             if not worker.is_cancelled:
-                self.post_message(SimProgress(event))  # type: ignore[arg-type]
+                self.post_message(SimProgress(event))
 
         try:
             from sims import device

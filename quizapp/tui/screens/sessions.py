@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from quizapp.progress import session_summary
+from quizapp.tui.screens.base import QuizScreen
 
 
-class SessionsScreen(Screen[None]):
+class SessionsScreen(QuizScreen):
     BINDINGS = [
         Binding("enter", "open", "Open", priority=True),
         Binding("escape", "app.pop_screen", "Back"),
@@ -25,8 +25,8 @@ class SessionsScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#sessions", DataTable)
         table.add_columns("#", "started", "session", "answered", "avg score", "predictions", "state")
-        for record in self.app.store.sessions():  # type: ignore[attr-defined]
-            s = session_summary(record, self.app.bank)  # type: ignore[attr-defined]
+        for record in self.quiz.store.sessions():
+            s = session_summary(record, self.quiz.bank)
             score = "-" if s.average_score is None else f"{s.average_score:.0%}"
             table.add_row(
                 str(s.session_id),
@@ -45,11 +45,11 @@ class SessionsScreen(Screen[None]):
         if table.row_count == 0:
             return
         session_id = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        record = self.app.store.session(session_id)  # type: ignore[attr-defined]
+        record = self.quiz.store.session(session_id)
         if record.finished_at is None:
-            self.app.resume_practice(session_id)  # type: ignore[attr-defined]
+            self.quiz.resume_practice(session_id)
             return
         from quizapp.practice import Practice
         from quizapp.tui.screens.summary import SummaryScreen
 
-        self.app.push_screen(SummaryScreen(Practice.resume(self.app.store, self.app.bank, session_id)))  # type: ignore[attr-defined]
+        self.app.push_screen(SummaryScreen(Practice.resume(self.quiz.store, self.quiz.bank, session_id)))

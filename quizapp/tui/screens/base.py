@@ -1,0 +1,19 @@
+"""A screen that knows it belongs to QuizApp, so screens reach the bank and store with types."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from quizapp.tui.app import QuizApp
+
+
+class QuizScreen(Screen[None]):
+    @property
+    def quiz(self) -> QuizApp:
+        from quizapp.tui.app import QuizApp
+
+        assert isinstance(self.app, QuizApp)
+        return self.app
