@@ -12,13 +12,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import (
     Button,
-    DataTable,
     Footer,
     Header,
     Input,
     Label,
     Markdown,
-    ProgressBar,
     RadioButton,
     RadioSet,
     Static,
@@ -30,8 +28,10 @@ from quizapp.grading import PredictionValue, Verdict, parse_prediction
 from quizapp.practice import Practice
 from quizapp.tui.messages import SimFinished, SimProgress, SimStarted, SimStopped
 from quizapp.tui.widgets.live_curve import LiveCurve
+from quizapp.tui.widgets.outcome import OutcomePanel, OutcomeReport
+from quizapp.tui.widgets.run_status import RunStatus
 from sims.registry import get
-from sims.result import ProgressEvent, SimResult
+from sims.result import CurvePoints, ProgressEvent, SimResult
 from sims.spec import Cancelled
 
 AUTOSAVE_SECONDS = 1.0
@@ -70,11 +70,9 @@ class QuestionScreen(Screen[None]):
                 yield self._prediction_input()
                 yield Button("Lock prediction", id="lock", variant="primary")
                 yield Button("Run simulation", id="run", disabled=True)
-                yield ProgressBar(id="progress", total=1.0, show_eta=False)
-                yield Static("", id="device")
+                yield RunStatus(id="status")
                 yield LiveCurve(id="curve")
-                yield Static("", id="outcome")
-                yield DataTable(id="metrics", show_cursor=False, zebra_stripes=True)
+                yield OutcomePanel(id="outcome-panel")
         yield Footer()
 
     def _prediction_input(self) -> Input | RadioSet:
@@ -161,9 +159,9 @@ class QuestionScreen(Screen[None]):
         self.running = True
         self.cancel_event = threading.Event()
         self.query_one("#run", Button).disabled = True
-        self.query_one("#outcome", Static).update("Training... (Esc cancels)")
+        self.query_one(OutcomePanel).report = OutcomeReport("Training... (Esc cancels)")
         self.query_one("#curve", LiveCurve).reset()
-        self.query_one("#progress", ProgressBar).update(progress=0)
+        self.query_one(RunStatus).fraction = 0.0
         self.run_simulation(self.cancel_event)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sim")
@@ -194,10 +192,10 @@ class QuestionScreen(Screen[None]):
             self.workers.cancel_group(self, "sim")
 
     def on_sim_started(self, message: SimStarted) -> None:
-        self.query_one("#device", Static).update(f"training on {message.device}")
+        self.query_one(RunStatus).device = f"training on {message.device}"
 
     def on_sim_progress(self, message: SimProgress) -> None:
-        self.query_one("#progress", ProgressBar).update(progress=message.event.fraction)
+        self.query_one(RunStatus).fraction = message.event.fraction
         if message.event.points:
             self.query_one("#curve", LiveCurve).add(message.event.points)
 
@@ -205,26 +203,28 @@ class QuestionScreen(Screen[None]):
         self.running = False
         self.result = message.result
         verdict = self.practice.record_run("finished", message.result, self.given)
-        self.query_one("#progress", ProgressBar).update(progress=1.0)
+        self.query_one(RunStatus).fraction = 1.0
         self._show_outcome(message.result, verdict)
 
     def on_sim_stopped(self, message: SimStopped) -> None:
         self.running = False
         self.practice.record_run(message.status, None, None)
         self.query_one("#run", Button).disabled = False
-        self.query_one("#outcome", Static).update(message.detail)
+        self.query_one(OutcomePanel).report = OutcomeReport(message.detail)
 
     def _show_outcome(self, result: SimResult, verdict: Verdict | None) -> None:
-        prediction = self.question.prediction
-        outcome = result.observable(prediction.observable, prediction.variant)
-        self.query_one("#device", Static).update(f"trained on {result.device} in {result.wall_seconds:.1f} s")
+        self.query_one(RunStatus).device = f"trained on {result.device} in {result.wall_seconds:.1f} s"
         curve = self.query_one("#curve", LiveCurve)
         if not curve.curves:
-            from sims.result import CurvePoints
-
             curve.add(
                 [CurvePoints(metric=s.metric, variant=s.variant, seed=s.seed, x=s.x, y=s.y) for s in result.series]
             )
+        self.query_one(OutcomePanel).report = self._report(result, verdict)
+
+    def _report(self, result: SimResult, verdict: Verdict | None) -> OutcomeReport:
+        """The verdict in words, the explanation, and the key numbers per variant."""
+        prediction = self.question.prediction
+        outcome = result.observable(prediction.observable, prediction.variant)
         lines = []
         if verdict is None or verdict.correct is None:
             lines.append("The run did not decide this outcome (see below).")
@@ -235,24 +235,15 @@ class QuestionScreen(Screen[None]):
         if result.diverged:
             runs = ", ".join(sorted({f"{d.variant}" for d in result.diverged}))
             lines.append(f"diverged (as training does at too large a rate): {runs}")
-        lines.append("")
-        lines.append(_reflow(self.question.explanation))
-        lines.append("")
-        lines.append("Press Ctrl+G to see the model answer and grade yours.")
-        self.query_one("#outcome", Static).update("\n".join(lines))
-        self._show_metrics(result)
-
-    def _show_metrics(self, result: SimResult) -> None:
-        """The key numbers per variant (means over the seeds that did not diverge)."""
-        table = self.query_one("#metrics", DataTable)
-        table.clear(columns=True)
-        columns = (
+        lines += ["", _reflow(self.question.explanation), "", "Press Ctrl+G to see the model answer and grade yours."]
+        names = (
             [k for k in result.metrics[0].values if k != "diverged_runs"][:MAX_METRIC_COLUMNS] if result.metrics else []
         )
-        table.add_columns("variant", *columns, "diverged")
-        for row in result.metrics:
-            cells = [_shown(row.values.get(c)) for c in columns]
-            table.add_row(row.variant, *cells, _shown(row.values.get("diverged_runs")))
+        rows = [
+            [row.variant, *(_shown(row.values.get(c)) for c in names), _shown(row.values.get("diverged_runs"))]
+            for row in result.metrics
+        ]
+        return OutcomeReport("\n".join(lines), ["variant", *names, "diverged"], rows)
 
     # -- on to grading -----------------------------------------------------------------------------
     def action_grade(self) -> None:
