@@ -10,29 +10,25 @@ beside the theory. The digits MLP shows the same picture without a closed form.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
-from sims.datasizes import digits_train_size
+from sims.problem_params import ProblemParams
 from sims.result import ObservableSpec, consensus, measured_once
-from sims.spec import ParamsBase, Simulation, label, log_grid, require_batch_fits
+from sims.spec import Simulation, label, log_grid, require_batch_fits
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
-    from sims.engine import Job, Trace
+    from sims.engine import Trace
 
 NAME = "learning_rate_sweep"
 NONE = "none"
 REFINE_RATES = 12
 REFINE_ROUNDS = 2
-DIGITS_TRAIN = digits_train_size()
 
 
-class Params(ParamsBase):
-    problem: Literal["least_squares", "digits_mlp"] = Field(
-        "least_squares", description="least_squares (exact critical rate known) or digits_mlp."
-    )
+class Params(ProblemParams):
     lr_min: float = Field(0.01, gt=0, le=100, description="Smallest learning rate of the grid.")
     lr_max: float = Field(10.0, gt=0, le=1000, description="Largest learning rate of the grid.")
     n_rates: int = Field(7, ge=2, le=25, description="Rates on the grid, evenly spaced in log scale.")
@@ -40,25 +36,17 @@ class Params(ParamsBase):
     batch_size: int | None = Field(
         None, ge=1, description="Batch size; empty means full batch (plain gradient descent)."
     )
-    n_samples: int = Field(256, ge=8, le=20_000, description="least_squares: number of samples.")
-    features: int = Field(8, ge=1, le=256, description="least_squares: number of input features.")
-    condition: float = Field(100.0, ge=1, le=1e6, description="least_squares: spread of the feature scales.")
 
     @model_validator(mode="after")
     def _consistent(self) -> Params:
         if self.lr_min >= self.lr_max:
             raise ValueError(f"lr_min ({self.lr_min:g}) must be smaller than lr_max ({self.lr_max:g})")
-        size = train_size(self)
-        require_batch_fits("batch_size", self.batch_size, size)
+        require_batch_fits("batch_size", self.batch_size, self.train_size)
         return self
 
     @property
     def rates(self) -> list[float]:
         return log_grid(self.lr_min, self.lr_max, self.n_rates)
-
-
-def train_size(params: Params) -> int:
-    return params.n_samples if params.problem == "least_squares" else DIGITS_TRAIN
 
 
 def has_theory(params: Params) -> bool:
@@ -110,20 +98,6 @@ def observables(params: Params) -> list[ObservableSpec]:
     return specs
 
 
-def _problem(params: Params) -> tuple[Job, float | None]:
-    from sims import problems
-
-    if params.problem == "least_squares":
-        return problems.least_squares(
-            "grid",
-            n_samples=params.n_samples,
-            features=params.features,
-            condition=params.condition,
-            epochs=params.epochs,
-        )
-    return problems.digits_mlp("grid", epochs=params.epochs), None
-
-
 def _final(trace: Trace) -> float | None:
     if trace.diverged_at is not None or not trace.train_loss:
         return None
@@ -134,9 +108,10 @@ def simulate(params: Params, ctx: Context) -> Findings:
     from dataclasses import replace
 
     from sims import context as c
+    from sims import problems
     from sims.engine import Run
 
-    base, theory = _problem(params)
+    base, theory = problems.for_params(params, "grid", params.epochs)
     batch = params.batch_size or base.train.size
     rates = params.rates
     variants = [label(r) for r in rates]

@@ -8,13 +8,13 @@ squares that edge is known exactly (2 / lambda_max), so the test can be checked.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
-from sims.datasizes import digits_train_size
+from sims.problem_params import ProblemParams
 from sims.result import ObservableSpec, consensus, measured_once
-from sims.spec import ParamsBase, Simulation, require_batch_fits
+from sims.spec import Simulation, require_batch_fits
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
@@ -26,24 +26,17 @@ BLOWUP = 4.0
 SMOOTHING = 5
 
 
-class Params(ParamsBase):
-    problem: Literal["least_squares", "digits_mlp"] = Field(
-        "least_squares", description="least_squares (exact critical rate known) or digits_mlp."
-    )
+class Params(ProblemParams):
     lr_start: float = Field(1e-4, gt=0, le=10, description="Learning rate at the first update.")
     lr_end: float = Field(100.0, gt=0, le=1e4, description="Learning rate at the last update.")
     steps: int = Field(300, ge=10, le=5000, description="Updates over which the rate rises.")
     batch_size: int | None = Field(64, ge=1, description="Batch size; empty means full batch.")
-    n_samples: int = Field(256, ge=8, le=20_000, description="least_squares: number of samples.")
-    features: int = Field(8, ge=1, le=256, description="least_squares: number of input features.")
-    condition: float = Field(100.0, ge=1, le=1e6, description="least_squares: spread of the feature scales.")
 
     @model_validator(mode="after")
     def _consistent(self) -> Params:
         if self.lr_start >= self.lr_end:
             raise ValueError(f"lr_start ({self.lr_start:g}) must be smaller than lr_end ({self.lr_end:g})")
-        size = self.n_samples if self.problem == "least_squares" else digits_train_size()
-        require_batch_fits("batch_size", self.batch_size, size)
+        require_batch_fits("batch_size", self.batch_size, self.train_size)
         return self
 
 
@@ -117,12 +110,7 @@ def simulate(params: Params, ctx: Context) -> Findings:
     from sims.engine import Run, Schedule, batch_sizes
     from sims.result import Series
 
-    if params.problem == "least_squares":
-        base, theory = problems.least_squares(
-            "ramp", n_samples=params.n_samples, features=params.features, condition=params.condition, epochs=1
-        )
-    else:
-        base, theory = problems.digits_mlp("ramp", epochs=1), None
+    base, theory = problems.for_params(params, "ramp", epochs=1)
     batch = params.batch_size or base.train.size
     per_epoch = len(batch_sizes(base.train.size, batch, False))
     epochs = math.ceil(params.steps / per_epoch)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sims import data
 from sims.datasizes import DIGITS_VAL_FRACTION
 from sims.engine import Job
+from sims.problem_params import ProblemParams
 
 
 def least_squares(stage: str, *, n_samples: int, features: int, condition: float, epochs: int) -> tuple[Job, float]:
@@ -19,3 +20,12 @@ def digits_mlp(stage: str, *, epochs: int, hidden: int = 64) -> Job:
     split = data.digits(DIGITS_VAL_FRACTION)
     sizes = (data.DIGITS_FEATURES, hidden, data.DIGITS_CLASSES)
     return Job(stage=stage, sizes=sizes, loss="cross_entropy", train=split.train, val=split.val, runs=[], epochs=epochs)
+
+
+def for_params(params: ProblemParams, stage: str, epochs: int) -> tuple[Job, float | None]:
+    """The job a ProblemParams asks for, and its exact critical rate when one is known."""
+    if params.problem == "least_squares":
+        return least_squares(
+            stage, n_samples=params.n_samples, features=params.features, condition=params.condition, epochs=epochs
+        )
+    return digits_mlp(stage, epochs=epochs), None
