@@ -213,17 +213,18 @@ def test_full_training_loss_after_every_update():
 @pytest.mark.parametrize("name", ["out_of_core", "steps_to_target", "schedules"])
 def test_cancel_stops_phased_tuned_and_streaming_runs(name):
     cancel = threading.Event()
+    training = threading.Event()  # set by the first progress event: data loaded, training under way
     caught: list[Cancelled] = []
 
     def work() -> None:
         try:
-            get(name).run(cancel=cancel)
+            get(name).run(cancel=cancel, progress=lambda event: training.set())
         except Cancelled as exc:
             caught.append(exc)
 
     thread = threading.Thread(target=work)
     thread.start()
-    time.sleep(0.3)
+    assert training.wait(timeout=30)
     asked = time.monotonic()
     cancel.set()
     thread.join(timeout=5)
