@@ -34,6 +34,7 @@ class Practice:
         self.bank = bank
         self.record = record
         self.position = record.next_position
+        self._attempt_ids: dict[int, int] = {}
 
     @classmethod
     def start(cls, store: Store, bank: Bank, title: str, questions: list[Question]) -> Practice:
@@ -54,7 +55,10 @@ class Practice:
 
     @property
     def attempt_id(self) -> int:
-        return self.store.start_attempt(self.record.id, self.position, self.question.id)
+        """The current question's attempt, created (and committed) the first time it is needed."""
+        if self.position not in self._attempt_ids:
+            self._attempt_ids[self.position] = self.store.start_attempt(self.record.id, self.position, self.question.id)
+        return self._attempt_ids[self.position]
 
     def saved(self) -> SessionRecord:
         self.record = self.store.session(self.record.id)

@@ -54,6 +54,7 @@ class QuestionScreen(Screen[None]):
         self.result: SimResult | None = None
         self.cancel_event = threading.Event()
         self.running = False
+        self.saved_answer = ""
 
     def compose(self) -> ComposeResult:
         q = self.question
@@ -88,6 +89,7 @@ class QuestionScreen(Screen[None]):
     def on_mount(self) -> None:
         attempt = self.practice.current_attempt()
         if attempt is not None:
+            self.saved_answer = attempt.answer
             self.query_one("#answer", TextArea).text = attempt.answer
             if attempt.prediction_locked_at is not None:
                 self._show_locked(attempt.prediction)
@@ -103,10 +105,11 @@ class QuestionScreen(Screen[None]):
 
     # -- the answer ---------------------------------------------------------------------------
     def save_answer(self) -> None:
+        """Called every second: writes only when the text changed since the last write."""
         text = self.query_one("#answer", TextArea).text
-        attempt = self.practice.current_attempt()
-        if attempt is None or attempt.answer != text:
+        if text != self.saved_answer:
             self.practice.save_answer(text)
+            self.saved_answer = text
 
     def on_unmount(self) -> None:
         self.cancel_event.set()
