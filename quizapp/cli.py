@@ -35,7 +35,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate = actions.add_parser("validate", help="check a bank and report every problem")
     validate.add_argument("path", nargs="?", type=Path, default=None, help="folder or .toml file (default: built-in)")
+    _report_commands(commands)
     return parser
+
+
+def _report_commands(commands: argparse._SubParsersAction) -> None:
+    # --db and --questions may come after the command too; SUPPRESS keeps a value given before it.
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="session database")
+    shared.add_argument("--questions", dest="bank", type=Path, default=argparse.SUPPRESS, metavar="DIR")
+    formats = ("md", "html")
+    sessions = commands.add_parser("sessions", help="list the stored sessions", parents=[shared])
+    sessions.add_argument("action", choices=["list"], help="list: one line per session, newest first")
+    export = commands.add_parser(
+        "export", help="write one session as a Markdown or HTML study report", parents=[shared]
+    )
+    export.add_argument("session_id", type=int, metavar="SESSION_ID", help="the id shown by `quizapp sessions list`")
+    export.add_argument("--format", "-f", choices=formats, default="html", help="default: %(default)s")
+    export.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="file to write, - for stdout (default: ./quizapp-session-ID.FORMAT)",
+    )
+    report = commands.add_parser("report", help="a progress report over every session", parents=[shared])
+    report.add_argument("--all", action="store_true", required=True, help="cover every stored session")
+    report.add_argument("--format", "-f", choices=formats, default="html", help="default: %(default)s")
+    report.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="file to write, - for stdout (default: ./quizapp-progress.FORMAT)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,6 +85,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if parsed.action == "validate":
             return questions_cli.validate(parsed.path)
         return questions_cli.listing(parsed.questions)
+    if parsed.command in ("sessions", "export", "report"):
+        from quizapp import report_cli
+
+        if parsed.command == "sessions":
+            return report_cli.list_sessions(parsed.bank, parsed.db)
+        if parsed.command == "export":
+            return report_cli.export(parsed.bank, parsed.db, parsed.session_id, parsed.format, parsed.output)
+        return report_cli.report_all(parsed.bank, parsed.db, parsed.format, parsed.output)
     from quizapp.tui.app import run
 
     return run(parsed.bank, parsed.db, parsed.topic, parsed.count)

@@ -68,8 +68,8 @@ class Practice:
         attempt_id = self.attempt_id
         return next((a for a in self.saved().attempts if a.id == attempt_id), None)
 
-    def lock(self, value: PredictionValue) -> None:
-        self.store.lock_prediction(self.attempt_id, value)
+    def lock(self, value: PredictionValue, confidence: str | None = None) -> None:
+        self.store.lock_prediction(self.attempt_id, value, confidence)
 
     def record_run(self, status: str, result: SimResult | None, given: PredictionValue | None) -> Verdict | None:
         """Save the run (finished, cancelled or failed) and, when it finished, the verdict."""

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import statistics
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
 from quizapp.bank import Bank
-from quizapp.store import SessionRecord, Store
+from quizapp.store import CONFIDENCE_LEVELS, AttemptRecord, SessionRecord, Store
+
+NOT_SAID = "not said"
 
 
 class TopicProgress(BaseModel):
@@ -55,6 +58,7 @@ class TopicScore(BaseModel):
 class SessionSummary(BaseModel):
     session_id: int
     title: str
+    started: datetime
     questions: int
     answered: int
     average_score: float | None
@@ -66,8 +70,6 @@ class SessionSummary(BaseModel):
 
 
 def _minutes(start: str, end: str | None) -> float:
-    from datetime import UTC, datetime
-
     started = datetime.fromisoformat(start)
     ended = datetime.fromisoformat(end) if end else datetime.now(UTC)
     return max(0.0, (ended - started).total_seconds() / 60)
@@ -108,6 +110,7 @@ def session_summary(record: SessionRecord, bank: Bank) -> SessionSummary:
     return SessionSummary(
         session_id=record.id,
         title=record.title,
+        started=datetime.fromisoformat(record.started_at),
         questions=len(record.question_ids),
         answered=sum(t.answered for t in topics),
         average_score=statistics.fmean(scores) if scores else None,
@@ -117,3 +120,35 @@ def session_summary(record: SessionRecord, bank: Bank) -> SessionSummary:
         finished=record.finished_at is not None,
         topics=topics,
     )
+
+
+class CalibrationRow(BaseModel):
+    """How often predictions made at one stated confidence were right."""
+
+    confidence: str  # a level from CONFIDENCE_LEVELS, or "not said"
+    predictions: int
+    right: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.right / self.predictions if self.predictions else None
+
+
+def calibration(attempts: list[AttemptRecord]) -> list[CalibrationRow]:
+    """Decided predictions grouped by the confidence said when locking, least sure first.
+
+    A learner is well calibrated when the right-rate climbs with the stated confidence.
+    Levels nobody used are left out; "not said" collects predictions locked without one.
+    """
+    counts: dict[str, list[bool]] = {}
+    for attempt in attempts:
+        correct = json.loads(attempt.verdict).get("correct") if attempt.verdict else None
+        if correct is None:
+            continue
+        counts.setdefault(attempt.confidence or NOT_SAID, []).append(bool(correct))
+    order = [*CONFIDENCE_LEVELS, NOT_SAID]
+    return [
+        CalibrationRow(confidence=level, predictions=len(counts[level]), right=sum(counts[level]))
+        for level in order
+        if level in counts
+    ]

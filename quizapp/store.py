@@ -19,7 +19,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 ENV_VAR = "QUIZAPP_DB"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+CONFIDENCE_LEVELS = ("guessing", "fairly sure", "certain")
 MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE sessions (
@@ -48,6 +49,8 @@ MIGRATIONS: dict[int, str] = {
         UNIQUE (session_id, position)
     );
     """,
+    # How sure the learner said they were when locking, for calibration (NULL: not said).
+    2: "ALTER TABLE attempts ADD COLUMN confidence TEXT",
 }
 
 
@@ -63,6 +66,7 @@ class AttemptRecord(BaseModel):
     started_at: str
     prediction: str | float | bool | None
     prediction_locked_at: str | None
+    confidence: str | None = None  # one of CONFIDENCE_LEVELS, or None when the learner did not say
     result: str | None  # SimResult JSON
     run_status: str | None  # "finished", "cancelled", "failed"
     verdict: str | None  # Verdict JSON
@@ -196,11 +200,13 @@ class Store:
             "start a question",
         )
 
-    def lock_prediction(self, attempt_id: int, value: str | float | bool) -> None:
+    def lock_prediction(self, attempt_id: int, value: str | float | bool, confidence: str | None = None) -> None:
+        if confidence is not None and confidence not in CONFIDENCE_LEVELS:
+            raise ValueError(f"confidence must be one of {CONFIDENCE_LEVELS}, not {confidence!r}")
         changed = self._update(
-            "UPDATE attempts SET prediction = ?, prediction_locked_at = ? "
+            "UPDATE attempts SET prediction = ?, prediction_locked_at = ?, confidence = ? "
             "WHERE id = ? AND prediction_locked_at IS NULL",
-            (json.dumps(value), now(), attempt_id),
+            (json.dumps(value), now(), confidence, attempt_id),
             "lock the prediction",
         )
         if changed == 0:
@@ -269,6 +275,7 @@ def _attempt(row: sqlite3.Row) -> AttemptRecord:
         started_at=row["started_at"],
         prediction=json.loads(row["prediction"]) if row["prediction"] is not None else None,
         prediction_locked_at=row["prediction_locked_at"],
+        confidence=row["confidence"],
         result=row["result"],
         run_status=row["run_status"],
         verdict=row["verdict"],

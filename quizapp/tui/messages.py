@@ -1,6 +1,8 @@
-"""Messages a simulation worker posts to its screen (messages up, reactives down)."""
+"""Messages workers post to their screen (messages up, reactives down)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from textual.message import Message
 
@@ -34,3 +36,13 @@ class SimStopped(Message):
         super().__init__()
         self.status = status
         self.detail = detail
+
+
+class ReportExported(Message):
+    """A report file was written (or could not be: `error` says why)."""
+
+    def __init__(self, session_id: int, path: Path | None, error: str | None = None) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.path = path
+        self.error = error

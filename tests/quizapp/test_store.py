@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from quizapp.store import SCHEMA_VERSION, Store, StoreError
+from quizapp.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 
 
 def test_every_step_is_saved_and_read_back(tmp_path):
@@ -29,6 +29,40 @@ def test_every_step_is_saved_and_read_back(tmp_path):
     assert first.prediction == 100.0 and first.prediction_locked_at
     assert first.answer == "one update per batch" and first.ticks == ["count"] and first.score == 0.5
     assert first.run_status == "finished" and record.next_position == 1
+
+
+def test_the_confidence_said_at_locking_is_kept(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        session = store.start_session("t", ["q1", "q2"])
+        sure = store.start_attempt(session, 0, "q1")
+        silent = store.start_attempt(session, 1, "q2")
+        store.lock_prediction(sure, "16", "certain")
+        store.lock_prediction(silent, "16")
+        with pytest.raises(ValueError, match="confidence must be one of"):
+            store.lock_prediction(store.start_attempt(store.start_session("u", ["q"]), 0, "q"), "16", "very")
+        first, second = store.session(session).attempts
+    assert first.confidence == "certain" and second.confidence is None
+
+
+def test_a_first_version_database_upgrades_in_place_and_keeps_its_sessions(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript(MIGRATIONS[1])
+    old.execute(
+        "INSERT INTO sessions (started_at, title, question_ids) VALUES ('2026-01-01T00:00:00+00:00', 'old', '[\"q\"]')"
+    )
+    old.execute(
+        "INSERT INTO attempts (session_id, position, question_id, started_at, prediction, prediction_locked_at, answer)"
+        " VALUES (1, 0, 'q', '2026-01-01T00:00:01+00:00', '\"16\"', '2026-01-01T00:00:02+00:00', 'kept')"
+    )
+    old.execute("PRAGMA user_version = 1")
+    old.commit()
+    old.close()
+    with Store(path) as store:
+        attempt = store.session(1).attempts[0]
+    assert attempt.answer == "kept" and attempt.prediction == "16" and attempt.confidence is None
+    version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
+    assert version == SCHEMA_VERSION == 2
 
 
 def test_a_locked_prediction_cannot_change(tmp_path):

@@ -19,6 +19,7 @@ from textual.widgets import (
     Markdown,
     RadioButton,
     RadioSet,
+    Select,
     Static,
     TextArea,
 )
@@ -26,6 +27,7 @@ from textual.worker import get_current_worker
 
 from quizapp.grading import PredictionValue, Verdict, parse_prediction
 from quizapp.practice import Practice
+from quizapp.store import CONFIDENCE_LEVELS
 from quizapp.tui.messages import SimFinished, SimProgress, SimStarted, SimStopped
 from quizapp.tui.widgets.live_curve import LiveCurve
 from quizapp.tui.widgets.outcome import OutcomePanel, OutcomeReport
@@ -69,6 +71,9 @@ class QuestionScreen(Screen[None]):
             with VerticalScroll(id="question-right"):
                 yield Label(f"Predict: {q.prediction.prompt}", id="prediction-prompt")
                 yield self._prediction_input()
+                yield Select(
+                    [(level, level) for level in CONFIDENCE_LEVELS], prompt="How sure? (optional)", id="confidence"
+                )
                 yield Button("Lock prediction", id="lock", variant="primary")
                 yield Button("Run simulation", id="run", disabled=True)
                 yield RunStatus(id="status")
@@ -92,7 +97,7 @@ class QuestionScreen(Screen[None]):
             self.saved_answer = attempt.answer
             self.query_one("#answer", TextArea).text = attempt.answer
             if attempt.prediction_locked_at is not None:
-                self._show_locked(attempt.prediction)
+                self._show_locked(attempt.prediction, attempt.confidence)
             if attempt.result is not None:
                 self.result = SimResult.model_validate_json(attempt.result)
                 verdict = Verdict.model_validate_json(attempt.verdict) if attempt.verdict else None
@@ -135,13 +140,19 @@ class QuestionScreen(Screen[None]):
         except ValueError as exc:
             self.notify(str(exc), title="Prediction", severity="warning")
             return
-        self.practice.lock(value)
-        self._show_locked(value)
+        sure = self.query_one("#confidence", Select).value
+        confidence = sure if isinstance(sure, str) else None
+        self.practice.lock(value, confidence)
+        self._show_locked(value, confidence)
 
-    def _show_locked(self, value: PredictionValue | None) -> None:
+    def _show_locked(self, value: PredictionValue | None, confidence: str | None) -> None:
         self.given = value
         widget = self.query_one("#prediction")
         widget.disabled = True
+        sure = self.query_one("#confidence", Select)
+        if confidence is not None:
+            sure.value = confidence
+        sure.disabled = True
         shown = ("yes" if value else "no") if isinstance(value, bool) else value
         if isinstance(widget, Input):
             widget.value = f"{shown:g}" if isinstance(shown, float) else str(shown)

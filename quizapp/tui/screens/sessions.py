@@ -7,10 +7,10 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from quizapp.progress import session_summary
-from quizapp.tui.screens.base import QuizScreen
+from quizapp.tui.screens.exporting import ExportingScreen
 
 
-class SessionsScreen(QuizScreen):
+class SessionsScreen(ExportingScreen):
     BINDINGS = [
         Binding("enter", "open", "Open", priority=True),
         Binding("escape", "app.pop_screen", "Back"),
@@ -18,7 +18,10 @@ class SessionsScreen(QuizScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Past sessions. Enter opens one (an unfinished one resumes).", id="sessions-hint")
+        yield Static(
+            "Past sessions. Enter opens one (an unfinished one resumes); e or m exports it as a report.",
+            id="sessions-hint",
+        )
         yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -40,11 +43,19 @@ class SessionsScreen(QuizScreen):
             )
         table.focus()
 
-    def action_open(self) -> None:
+    def session_to_export(self) -> int | None:
         table = self.query_one("#sessions", DataTable)
         if table.row_count == 0:
+            self.notify("No sessions yet.", severity="warning")
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        assert key is not None
+        return int(key)
+
+    def action_open(self) -> None:
+        session_id = self.session_to_export()
+        if session_id is None:
             return
-        session_id = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         record = self.quiz.store.session(session_id)
         if record.finished_at is None:
             self.quiz.resume_practice(session_id)

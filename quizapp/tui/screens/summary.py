@@ -6,18 +6,19 @@ import json
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from quizapp.practice import Practice
 from quizapp.progress import session_summary
+from quizapp.tui.messages import ReportExported
+from quizapp.tui.screens.exporting import ExportingScreen
 
 
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-class SummaryScreen(Screen[None]):
+class SummaryScreen(ExportingScreen):
     BINDINGS = [Binding("h", "home", "Home"), Binding("q", "app.quit", "Quit")]
 
     def __init__(self, practice: Practice) -> None:
@@ -29,6 +30,7 @@ class SummaryScreen(Screen[None]):
         yield Static("", id="summary-total")
         yield DataTable(id="summary-topics", zebra_stripes=True, show_cursor=False)
         yield DataTable(id="summary", zebra_stripes=True)
+        yield Static("", id="summary-export")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -50,6 +52,18 @@ class SummaryScreen(Screen[None]):
             correct = json.loads(attempt.verdict).get("correct") if attempt.verdict else None
             mark = "-" if correct is None else ("right" if correct else "wrong")
             table.add_row(attempt.question_id, mark, percent(attempt.score))
+        html = self.report_path(record.id, "html")
+        self.query_one("#summary-export", Static).update(
+            f"Report: e saves it as HTML to {html}, m as Markdown beside it ({html.with_suffix('.md').name})."
+        )
+
+    def session_to_export(self) -> int:
+        return self.practice.record.id
+
+    def on_report_exported(self, message: ReportExported) -> None:
+        super().on_report_exported(message)
+        if message.path is not None:
+            self.query_one("#summary-export", Static).update(f"Report saved to {message.path}")
 
     def action_home(self) -> None:
         from quizapp.tui.screens.home import HomeScreen

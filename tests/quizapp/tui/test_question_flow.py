@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from textual.widgets import Input, RadioButton, Static, TextArea
+from textual.widgets import Input, RadioButton, Select, Static, TextArea
 
 from quizapp.bank import load_bank
 from quizapp.store import Store
@@ -97,7 +97,9 @@ async def wait_for(pilot, condition, seconds: float = 30.0) -> None:
     raise AssertionError("timed out waiting for the app")
 
 
-async def test_a_question_from_prompt_to_score(tmp_path):
+async def test_a_question_from_prompt_to_score(tmp_path, monkeypatch):
+    reports = tmp_path / "reports"
+    monkeypatch.setenv("QUIZAPP_REPORTS", str(reports))
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -107,8 +109,9 @@ async def test_a_question_from_prompt_to_score(tmp_path):
         prediction = screen.query_one("#prediction", Input)
         prediction.focus()
         await pilot.press("1", "0")
+        screen.query_one("#confidence", Select).value = "certain"
         await pilot.press("ctrl+l")
-        assert prediction.disabled
+        assert prediction.disabled and screen.query_one("#confidence", Select).disabled
         await pilot.press("ctrl+r")
         outcome = screen.query_one("#outcome", Static)
         await wait_for(pilot, lambda: "RIGHT" in str(outcome.render()) or "WRONG" in str(outcome.render()))
@@ -122,12 +125,23 @@ async def test_a_question_from_prompt_to_score(tmp_path):
         assert isinstance(app.screen, SummaryScreen)
         total = str(app.screen.query_one("#summary-total", Static).render())
         assert "1/1 questions" in total and "average score 75%" in total and "predictions right 1/1" in total
+        export_line = app.screen.query_one("#summary-export", Static)
+        html = reports / "quizapp-session-1.html"
+        assert str(html) in str(export_line.render())  # where the report will go, before exporting
+        await pilot.press("e")
+        await wait_for(pilot, html.exists)
+        await wait_for(pilot, lambda: "Report saved to" in str(export_line.render()))
+        assert "One update per batch, so 10 updates." in html.read_text()
         await pilot.press("h")
         await pilot.pause()
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.screen, SessionsScreen)
         assert app.screen.query_one("#sessions").row_count == 1
+        await pilot.press("m")
+        markdown = reports / "quizapp-session-1.md"
+        await wait_for(pilot, markdown.exists)
+        assert "| certain | 1 | 1 | 100% |" in markdown.read_text()
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
@@ -135,6 +149,7 @@ async def test_a_question_from_prompt_to_score(tmp_path):
         [session] = store.sessions()
     attempt = session.attempts[0]
     assert session.finished_at and attempt.prediction == 10.0 and attempt.run_status == "finished"
+    assert attempt.confidence == "certain"
     assert attempt.answer.startswith("One update per batch") and attempt.score == 0.75
 
 
