@@ -48,12 +48,14 @@ def list_sessions(bank_path: Path | None, db_path: Path | None) -> int:
     return _open(bank_path, db_path, job)
 
 
-def _deliver(text: str, output: Path, what: str, fmt: str) -> int:
+def _deliver(text: str, output: Path, default_name: str, what: str, fmt: str) -> int:
     from quizapp.report.export import write
 
     if output == STDOUT:
         sys.stdout.write(text)
         return 0
+    if output.is_dir():
+        output = output / default_name
     path = write(text, output)
     print(f"{what} exported as {fmt.upper()} to {path} ({len(text.encode()) / 1024:.0f} KB)")
     return 0
@@ -63,8 +65,12 @@ def export(bank_path: Path | None, db_path: Path | None, session_id: int, fmt: s
     from quizapp.report.export import session_filename, session_text
 
     def job(store: Store, bank: Bank) -> int:
-        text = session_text(store, bank, session_id, fmt)  # type: ignore[arg-type]
-        return _deliver(text, output or Path(session_filename(session_id, fmt)), f"session {session_id}", fmt)  # type: ignore[arg-type]
+        name = session_filename(session_id, fmt)  # type: ignore[arg-type]
+        try:
+            text = session_text(store, bank, session_id, fmt)  # type: ignore[arg-type]
+        except StoreError as exc:
+            raise StoreError(f"{exc} (`quizapp sessions list` shows the ids)") from None
+        return _deliver(text, output or Path(name), name, f"session {session_id}", fmt)
 
     return _open(bank_path, db_path, job)
 
@@ -73,7 +79,8 @@ def report_all(bank_path: Path | None, db_path: Path | None, fmt: str, output: P
     from quizapp.report.export import progress_filename, progress_text
 
     def job(store: Store, bank: Bank) -> int:
+        name = progress_filename(fmt)  # type: ignore[arg-type]
         text = progress_text(store, bank, fmt)  # type: ignore[arg-type]
-        return _deliver(text, output or Path(progress_filename(fmt)), "progress report", fmt)  # type: ignore[arg-type]
+        return _deliver(text, output or Path(name), name, "progress report", fmt)
 
     return _open(bank_path, db_path, job)

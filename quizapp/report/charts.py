@@ -7,6 +7,7 @@ points, so a 20-question report stays small and quick to draw.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import re
@@ -51,13 +52,24 @@ class Line(BaseModel):
 
 
 class Chart(BaseModel):
+    """Lines ready to draw; each format draws only what it shows (Markdown never loads pygal)."""
+
     title: str
     x_label: str
     y_label: str
+    log_x: bool = False
     log_y: bool
+    percent: bool = False
+    x_names: list[str] | None = None
     lines: list[Line]
-    svg: str  # inline SVG, no XML declaration, no namespace URL, no script
-    sparklines: list[str]  # Markdown: "label  ▁▂▃▅█  first -> last"
+
+    def svg(self) -> str:
+        """Inline SVG: no XML declaration, no namespace URL, no script."""
+        return _svg(self)
+
+    def sparklines(self) -> list[str]:
+        """Markdown: one "label  ▁▂▃▅█  first -> last" line per curve."""
+        return _sparklines(self.lines, self.log_y, self.percent)
 
 
 def curve_chart(result: SimResult, focus: str = "") -> Chart | None:
@@ -97,19 +109,18 @@ def make_chart(
     percent: bool = False,
     x_names: Sequence[str] | None = None,
 ) -> Chart:
-    """Draw lines as SVG and as sparklines; y goes on a log scale when it spans more than 20x."""
+    """Lines without the points a chart cannot place; y goes on a log scale when it spans more than 20x."""
     kept = [line.model_copy(update=_finite(line, log_x)) for line in lines]
     values = [y for line in kept for y in line.y]
-    log_y = not percent and bool(values) and min(values) > 0 and max(values) / min(values) > 20
-    svg = _svg(x_label, y_label, kept, log_x=log_x, log_y=log_y, percent=percent, x_names=x_names)
     return Chart(
         title=title,
-        x_label=x_label,
+        x_label=f"{x_label} (log scale)" if log_x else x_label,
         y_label=y_label,
-        log_y=log_y,
+        log_x=log_x,
+        log_y=not percent and bool(values) and min(values) > 0 and max(values) / min(values) > 20,
+        percent=percent,
+        x_names=list(x_names) if x_names is not None else None,
         lines=kept,
-        svg=svg,
-        sparklines=_sparklines(kept, log_y, percent),
     )
 
 
@@ -133,16 +144,7 @@ def _finite(line: Line, log_x: bool) -> dict[str, list[float]]:
     return {"x": [x for x, _ in pairs], "y": [y for _, y in pairs]}
 
 
-def _svg(
-    x_label: str,
-    y_label: str,
-    lines: Sequence[Line],
-    *,
-    log_x: bool,
-    log_y: bool,
-    percent: bool,
-    x_names: Sequence[str] | None,
-) -> str:
+def _svg(spec: Chart) -> str:
     import pygal
     from pygal.style import Style
 
@@ -161,10 +163,13 @@ def _svg(
         title_font_size=14,
         colors=("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"),
     )
+    lines, log_x, log_y, percent, x_names = spec.lines, spec.log_x, spec.log_y, spec.percent, spec.x_names
     few = max((len(line.x) for line in lines), default=0) <= 12
+    columns = min(4, max(1, len(lines)))
+    legend_rows = math.ceil(len(lines) / columns)
     chart = pygal.XY(
         width=720,
-        height=300,
+        height=280 + 24 * legend_rows,
         style=style,
         js=[],
         disable_xml_declaration=True,
@@ -172,10 +177,9 @@ def _svg(
         dots_size=3,
         stroke_style={"width": 1.6},
         legend_at_bottom=True,
-        legend_at_bottom_columns=min(4, max(1, len(lines))),
+        legend_at_bottom_columns=columns,
         truncate_legend=-1,
-        x_title=f"{x_label} (log scale)" if log_x else x_label,
-        y_title=f"{y_label} (log scale)" if log_y else y_label,
+        y_title=f"{spec.y_label} (log scale)" if log_y else spec.y_label,
         show_x_guides=False,
         tooltip_border_radius=0,
     )
@@ -185,6 +189,7 @@ def _svg(
         chart.value_formatter = lambda v: f"{10**v:.3g}"
         ys = [to_y(y) for line in lines for y in line.y]
         chart.y_labels = list(range(math.floor(min(ys)), math.ceil(max(ys)) + 1))
+        chart.zero = chart.y_labels[0]  # pygal draws a solid line at "zero": keep it on the bottom axis
     elif percent:
         chart.value_formatter = lambda v: f"{v:.0f}%"
         chart.range = (0, 100)
@@ -197,11 +202,15 @@ def _svg(
         chart.xrange = (-0.5, len(names) - 0.5)
     for line in lines:
         chart.add(_label(line), [(to_x(x), to_y(y)) for x, y in zip(line.x, line.y, strict=True)])
-    return _clean(chart.render(is_unicode=True))
+    svg = chart.render(is_unicode=True)
+    if log_y:  # pygal draws the guide at position 0 solid, as if it were an axis; on log10 values it is just 1
+        svg = re.sub(r'(<path d="M0\.0+ [\d.]+ h[\d.]+" class=")((?:axis )?(?:major )?)line"', r'\1\2guide line"', svg)
+    return _clean(svg)
 
 
 def _clean(svg: str) -> str:
-    """Inline-ready SVG: no comments (they carry URLs and a date), no namespace URLs, stable ids."""
+    """Inline-ready SVG: no script (pygal's tooltip config), no comments (URLs, a date), no namespace URLs."""
+    svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.DOTALL)
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
     svg = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
     svg = svg.replace("xlink:href", "href")
@@ -240,12 +249,22 @@ def _sparklines(lines: Sequence[Line], log_y: bool, percent: bool) -> list[str]:
             if x < line.x[0] - 1e-12 * max(1.0, abs(x)):
                 spark += " "  # this curve starts later (a topic first practised in a later session)
                 continue
-            nearest = min(range(len(line.x)), key=lambda i: abs(line.x[i] - x))
+            nearest = _nearest(line.x, x)
             value = math.log10(line.y[nearest]) if log_y else line.y[nearest]
             level = min(1.0, max(0.0, (value - low) / (high - low))) if high > low else 0.5
             spark += SPARKS[min(len(SPARKS) - 1, int(level * len(SPARKS)))]
         rows.append(f"{_label(line):<{width}}  {spark:<{columns}}  {fmt(line.y[0])} -> {fmt(line.y[-1])}")
     return rows
+
+
+def _nearest(xs: list[float], x: float) -> int:
+    """Index of the point nearest to x in a sorted list."""
+    right = bisect.bisect_left(xs, x)
+    if right == 0:
+        return 0
+    if right == len(xs):
+        return len(xs) - 1
+    return right if xs[right] - x < x - xs[right - 1] else right - 1
 
 
 def _label(line: Line) -> str:
