@@ -156,7 +156,7 @@ def _outcome(question: Question | None, attempt: AttemptRecord | None) -> Outcom
         return Outcome(state="The simulation was not run.", **base)
     result = SimResult.model_validate_json(attempt.result)
     verdict = Verdict.model_validate_json(attempt.verdict) if attempt.verdict else None
-    diverged = [f"{d.variant} (seed {d.seed}, update {d.step}): {d.reason}" for d in result.diverged]
+    diverged = _diverged(result)
     if verdict is None or verdict.correct is None:
         state = "The run did not decide this outcome: every seed diverged or gave no value."
     else:
@@ -175,6 +175,22 @@ def _outcome(question: Question | None, attempt: AttemptRecord | None) -> Outcom
         chart=curve_chart(result, focus),
         **base,
     )
+
+
+def _diverged(result: SimResult) -> list[str]:
+    """One line per diverged variant: how many seeds, at which updates, and the first seed's reason."""
+    lines = []
+    for variant in result.variants:
+        runs = [d for d in result.diverged if d.variant == variant]
+        if not runs:
+            continue
+        steps = sorted({d.step for d in runs})
+        at = f"update {steps[0]}" if len(steps) == 1 else f"updates {steps[0]} to {steps[-1]}"
+        first = runs[0]
+        lines.append(
+            f"{variant}: {len(runs)} of {len(result.seeds)} seeds, at {at} (seed {first.seed}: {first.reason})"
+        )
+    return lines
 
 
 def _metrics(result: SimResult) -> MetricTable | None:

@@ -61,7 +61,7 @@ class SummaryScreen(ExportingScreen):
         return self.practice.record.id
 
     def on_report_exported(self, message: ReportExported) -> None:
-        super().on_report_exported(message)
+        # ExportingScreen's handler (the notification) runs too: Textual calls each class's handler.
         if message.path is not None:
             self.query_one("#summary-export", Static).update(f"Report saved to {message.path}")
 

@@ -15,7 +15,7 @@ import pytest
 
 from quizapp.bank import load_bank
 from quizapp.practice import Practice
-from quizapp.report.export import session_text
+from quizapp.report.export import progress_text, session_text
 from quizapp.store import Store
 from tests.quizapp.report.sessions import FAST, answer_fully, fast_questions
 
@@ -127,3 +127,17 @@ def test_a_script_in_an_answer_shows_as_text_and_never_runs(browser, tmp_path):
     assert browser.title == "escape: session 1"
     answer = browser.find_element("css selector", ".answer").text
     assert answer.startswith("<script>document.title = 'owned'</script>")
+
+
+def test_the_progress_report_renders_its_trend_charts(stored, browser, tmp_path):
+    store, bank, _ = stored
+    page = tmp_path / "progress.html"
+    page.write_text(progress_text(store, bank, "html"))
+    browser.get(page.as_uri())
+    charts = browser.execute_script(
+        "return [...document.querySelectorAll('figure.chart svg')].map(s => s.getBoundingClientRect().height)"
+    )
+    assert len(charts) == 2 and all(height > 150 for height in charts)
+    assert "Revisit first" in browser.find_element("css selector", "body").text
+    assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
+    keep(full_page_png(browser), "progress-report.png", tmp_path)
