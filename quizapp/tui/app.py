@@ -13,6 +13,7 @@ from textual.screen import Screen
 from quizapp.bank import Bank
 from quizapp.practice import Practice, pick_questions
 from quizapp.store import Store
+from quizapp.tui.screens.exporting import ExportingScreen
 
 
 class QuizApp(App[None]):
@@ -57,6 +58,12 @@ class QuizApp(App[None]):
                 f"Practise {topic}", f"{len(questions)} questions on {topic}", partial(self.start_practice, topic, 5)
             )
         yield SystemCommand("Past sessions", "Browse and reopen earlier sessions", self.open_sessions)
+        if isinstance(screen, ExportingScreen):
+            yield SystemCommand(
+                "Progress report",
+                "Write the HTML report over every session",
+                partial(screen.write_report, None, "html"),
+            )
         unfinished = self.store.unfinished()
         if unfinished:
             latest = unfinished[0]

@@ -39,9 +39,9 @@ class SimStopped(Message):
 
 
 class ReportExported(Message):
-    """A report file was written (or could not be: `error` says why)."""
+    """A report file was written (or could not be: `error` says why); session None: the progress report."""
 
-    def __init__(self, session_id: int, path: Path | None, error: str | None = None) -> None:
+    def __init__(self, session_id: int | None, path: Path | None, error: str | None = None) -> None:
         super().__init__()
         self.session_id = session_id
         self.path = path

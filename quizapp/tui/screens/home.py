@@ -7,17 +7,18 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from quizapp.progress import topic_progress
-from quizapp.tui.screens.base import QuizScreen
+from quizapp.tui.screens.exporting import ExportingScreen
 
 SESSION_LENGTH = 5
 
 
-class HomeScreen(QuizScreen):
+class HomeScreen(ExportingScreen):
     BINDINGS = [
         Binding("enter", "start_topic", "Practise topic", priority=True),
         Binding("m", "start_mixed", "Mixed set"),
         Binding("r", "resume", "Resume"),
         Binding("s", "sessions", "Past sessions"),
+        Binding("p", "progress_report", "Progress report"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -64,6 +65,10 @@ class HomeScreen(QuizScreen):
 
     def action_start_mixed(self) -> None:
         self.quiz.start_practice(None, SESSION_LENGTH)
+
+    def action_progress_report(self) -> None:
+        """The HTML progress report over every session, as `quizapp report --all` writes it."""
+        self.write_report(None, "html")
 
     def action_sessions(self) -> None:
         self.quiz.open_sessions()

@@ -7,10 +7,10 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from quizapp.progress import session_summary
-from quizapp.tui.screens.exporting import ExportingScreen
+from quizapp.tui.screens.exporting import SessionExportScreen
 
 
-class SessionsScreen(ExportingScreen):
+class SessionsScreen(SessionExportScreen):
     BINDINGS = [
         Binding("enter", "open", "Open", priority=True),
         Binding("escape", "app.pop_screen", "Back"),

@@ -11,14 +11,14 @@ from textual.widgets import DataTable, Footer, Header, Static
 from quizapp.practice import Practice
 from quizapp.progress import session_summary
 from quizapp.tui.messages import ReportExported
-from quizapp.tui.screens.exporting import ExportingScreen
+from quizapp.tui.screens.exporting import SessionExportScreen
 
 
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-class SummaryScreen(ExportingScreen):
+class SummaryScreen(SessionExportScreen):
     BINDINGS = [Binding("h", "home", "Home"), Binding("q", "app.quit", "Quit")]
 
     def __init__(self, practice: Practice) -> None:

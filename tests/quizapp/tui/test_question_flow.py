@@ -134,6 +134,10 @@ async def test_a_question_from_prompt_to_score(tmp_path, monkeypatch):
         assert "One update per batch, so 10 updates." in html.read_text()
         await pilot.press("h")
         await pilot.pause()
+        await pilot.press("p")
+        progress = reports / "quizapp-progress.html"
+        await wait_for(pilot, progress.exists)
+        assert "<td>tiny-updates</td><td>batch-size</td><td>rubric score 75%</td>" in progress.read_text()
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.screen, SessionsScreen)
