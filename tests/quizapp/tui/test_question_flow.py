@@ -180,12 +180,15 @@ async def test_a_locked_prediction_stays_locked_when_the_question_is_reopened(tm
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         app.screen.query_one("#prediction", Input).focus()
+        app.screen.query_one("#confidence", Select).value = "fairly sure"
         await pilot.press("7", "ctrl+l")
         session_id = app.store.sessions()[0].id
         app.resume_practice(session_id)
         await pilot.pause()
         reopened = app.screen.query_one("#prediction", Input)
         assert reopened.disabled and reopened.value == "7"
+        sure = app.screen.query_one("#confidence", Select)
+        assert sure.disabled and sure.value == "fairly sure"
 
 
 DIVERGING = (
