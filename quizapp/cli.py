@@ -44,30 +44,26 @@ def _report_commands(commands: argparse._SubParsersAction) -> None:
     shared = argparse.ArgumentParser(add_help=False)
     shared.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="session database")
     shared.add_argument("--questions", dest="bank", type=Path, default=argparse.SUPPRESS, metavar="DIR")
-    formats = ("md", "html")
     sessions = commands.add_parser("sessions", help="list the stored sessions", parents=[shared])
     sessions.add_argument("action", choices=["list"], help="list: one line per session, newest first")
     export = commands.add_parser(
         "export", help="write one session as a Markdown or HTML study report", parents=[shared]
     )
     export.add_argument("session_id", type=int, metavar="SESSION_ID", help="the id shown by `quizapp sessions list`")
-    export.add_argument("--format", "-f", choices=formats, default="html", help="default: %(default)s")
-    export.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        default=None,
-        help="file to write, - for stdout (default: ./quizapp-session-ID.FORMAT)",
-    )
+    _output_arguments(export, "./quizapp-session-ID.FORMAT")
     report = commands.add_parser("report", help="a progress report over every session", parents=[shared])
     report.add_argument("--all", action="store_true", required=True, help="cover every stored session")
-    report.add_argument("--format", "-f", choices=formats, default="html", help="default: %(default)s")
-    report.add_argument(
+    _output_arguments(report, "./quizapp-progress.FORMAT")
+
+
+def _output_arguments(parser: argparse.ArgumentParser, default_file: str) -> None:
+    parser.add_argument("--format", "-f", choices=("md", "html"), default="html", help="default: %(default)s")
+    parser.add_argument(
         "-o",
         "--output",
         type=Path,
         default=None,
-        help="file to write, - for stdout (default: ./quizapp-progress.FORMAT)",
+        help=f"file or folder to write, - for stdout (default: {default_file})",
     )
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
 from quizapp.bank import Bank
-from quizapp.store import CONFIDENCE_LEVELS, AttemptRecord, SessionRecord, Store
+from quizapp.store import CONFIDENCE_LEVELS, AttemptRecord, SessionRecord
 
 NOT_SAID = "not said"
 
@@ -23,11 +22,11 @@ class TopicProgress(BaseModel):
     predictions_right: int = 0
 
 
-def topic_progress(store: Store, bank: Bank) -> list[TopicProgress]:
+def topic_progress(records: list[SessionRecord], bank: Bank) -> list[TopicProgress]:
     topics = {topic: TopicProgress(topic=topic, questions=len(qs)) for topic, qs in bank.by_topic().items()}
     seen: dict[str, set[str]] = {topic: set() for topic in topics}
     scores: dict[str, list[float]] = {topic: [] for topic in topics}
-    for session in store.sessions():
+    for session in records:
         for attempt in session.attempts:
             try:
                 topic = bank.get(attempt.question_id).topic
@@ -36,11 +35,9 @@ def topic_progress(store: Store, bank: Bank) -> list[TopicProgress]:
             seen[topic].add(attempt.question_id)
             if attempt.score is not None:
                 scores[topic].append(attempt.score)
-            if attempt.verdict:
-                correct = json.loads(attempt.verdict).get("correct")
-                if correct is not None:
-                    topics[topic].predictions += 1
-                    topics[topic].predictions_right += bool(correct)
+            if attempt.correct is not None:
+                topics[topic].predictions += 1
+                topics[topic].predictions_right += attempt.correct
     for topic, entry in topics.items():
         entry.seen = len(seen[topic])
         entry.average_score = statistics.fmean(scores[topic]) if scores[topic] else None
@@ -89,10 +86,8 @@ def session_summary(record: SessionRecord, bank: Bank) -> SessionSummary:
             entry["scores"].append(attempt.score)
         if attempt.finished_at:
             entry["answered"].append(attempt.question_id)
-        if attempt.verdict:
-            correct = json.loads(attempt.verdict).get("correct")
-            if correct is not None:
-                entry["verdicts"].append(bool(correct))
+        if attempt.correct is not None:
+            entry["verdicts"].append(attempt.correct)
         for stamp in (attempt.answer_saved_at, attempt.finished_at, attempt.prediction_locked_at):
             if stamp and stamp > last_activity:
                 last_activity = stamp
@@ -142,10 +137,8 @@ def calibration(attempts: list[AttemptRecord]) -> list[CalibrationRow]:
     """
     counts: dict[str, list[bool]] = {}
     for attempt in attempts:
-        correct = json.loads(attempt.verdict).get("correct") if attempt.verdict else None
-        if correct is None:
-            continue
-        counts.setdefault(attempt.confidence or NOT_SAID, []).append(bool(correct))
+        if attempt.correct is not None:
+            counts.setdefault(attempt.confidence or NOT_SAID, []).append(attempt.correct)
     order = [*CONFIDENCE_LEVELS, NOT_SAID]
     return [
         CalibrationRow(confidence=level, predictions=len(counts[level]), right=sum(counts[level]))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from quizapp.bank import Bank, BankError, load_bank
+from quizapp.formatting import percent
 from quizapp.store import Store, StoreError
 
 STDOUT = Path("-")
@@ -36,7 +37,7 @@ def list_sessions(bank_path: Path | None, db_path: Path | None) -> int:
         print(f"{'id':>4}  {'started (UTC)':<16}  {'answered':>8}  {'score':>5}  {'right':>5}  state       title")
         for record in records:
             s = session_summary(record, bank)
-            score = "-" if s.average_score is None else f"{s.average_score:.0%}"
+            score = percent(s.average_score)
             state = "finished" if s.finished else "unfinished"
             started = s.started.strftime("%Y-%m-%d %H:%M")
             print(

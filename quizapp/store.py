@@ -76,6 +76,11 @@ class AttemptRecord(BaseModel):
     score: float | None
     finished_at: str | None
 
+    @property
+    def correct(self) -> bool | None:
+        """Whether the locked prediction matched the run; None when no finished run decided it."""
+        return json.loads(self.verdict).get("correct") if self.verdict else None
+
 
 class SessionRecord(BaseModel):
     id: int

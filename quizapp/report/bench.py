@@ -37,7 +37,7 @@ def prediction_for(question: Question, outcome: PredictionValue | None, *, right
         return outcome if right and outcome in choices else next(c for c in choices if c != outcome)  # type: ignore[return-value]
     if prediction.kind == "bool":
         return bool(outcome) if right else not outcome
-    number = float(outcome or 1.0)
+    number = 1.0 if outcome is None else float(outcome)  # type: ignore[arg-type]
     return number if right else number * 3 + 1
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
@@ -44,7 +43,7 @@ def progress_report(store: Store, bank: Bank) -> ProgressReport:
     return ProgressReport(
         generated=datetime.now(UTC),
         sessions=summaries,
-        topics=[t for t in topic_progress(store, bank) if t.seen],
+        topics=[t for t in topic_progress(records, bank) if t.seen],
         calibration=calibration(attempts),
         score_chart=_trend(records, summaries, "average rubric score", score=True),
         accuracy_chart=_trend(records, summaries, "predictions right", score=False),
@@ -84,9 +83,8 @@ def _revisit(attempts: list[AttemptRecord], bank: Bank) -> list[Revisit]:
             topic = bank.get(question_id).topic
         except KeyError:
             continue
-        correct = json.loads(attempt.verdict).get("correct") if attempt.verdict else None
         reasons, priority = [], 0.0
-        if correct is False:
+        if attempt.correct is False:
             said = f" (you were {attempt.confidence})" if attempt.confidence else ""
             reasons.append(f"prediction wrong{said}")
             priority += 1.0 + CONFIDENT_MISS.get(attempt.confidence or "", 0.0)

@@ -14,15 +14,12 @@ from typing import Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from quizapp.formatting import percent, reflow
 from quizapp.report.progress_content import ProgressReport
 from quizapp.report.session_content import SessionReport
 
 Format = Literal["md", "html"]
 FORMATS: tuple[Format, ...] = ("md", "html")
-
-
-def percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
 
 
 def when(value: datetime) -> str:
@@ -44,19 +41,6 @@ def md_quote(text: str) -> str:
         return "> *(nothing written)*"
     safe = re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text)
     return "\n".join(f"> {line}".rstrip() for line in safe.splitlines())
-
-
-def reflow(text: str) -> str:
-    """Join the hard-wrapped lines of a bank string into paragraphs (lists and code left alone)."""
-    paragraphs = re.split(r"\n\s*\n", text.strip())
-    joined = []
-    for paragraph in paragraphs:
-        lines = paragraph.splitlines()
-        if any(re.match(r"\s*([-*+]|\d+\.|```|\|)\s", line) for line in lines):
-            joined.append(paragraph)
-        else:
-            joined.append(" ".join(line.strip() for line in lines))
-    return "\n\n".join(joined)
 
 
 @cache

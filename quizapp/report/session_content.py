@@ -11,7 +11,8 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from quizapp.bank import Bank
-from quizapp.grading import PredictionValue, Verdict
+from quizapp.formatting import key_metrics, shown
+from quizapp.grading import Verdict
 from quizapp.models import FollowUp, Question
 from quizapp.progress import CalibrationRow, SessionSummary, calibration, session_summary
 from quizapp.report.charts import Chart, curve_chart
@@ -78,17 +79,6 @@ class SessionReport(BaseModel):
     summary: SessionSummary
     calibration: list[CalibrationRow]
     questions: list[QuestionReport]
-
-
-def shown(value: PredictionValue | None, unit: str | None = None) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float | int):
-        text = f"{value:.4g}"
-        return f"{text} {unit}" if unit else text
-    return str(value)
 
 
 def session_report(record: SessionRecord, bank: Bank) -> SessionReport:
@@ -196,7 +186,7 @@ def _diverged(result: SimResult) -> list[str]:
 def _metrics(result: SimResult) -> MetricTable | None:
     if not result.metrics:
         return None
-    names = [k for k in result.metrics[0].values if k != "diverged_runs"][:MAX_METRIC_COLUMNS]
+    names = key_metrics(result, MAX_METRIC_COLUMNS)
     has_diverged = any("diverged_runs" in row.values for row in result.metrics)
     columns = ["variant", *(name.replace("_", " ") for name in names), *(["diverged runs"] if has_diverged else [])]
     rows = [

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
+from quizapp.formatting import percent
 from quizapp.progress import topic_progress
 from quizapp.tui.screens.exporting import ExportingScreen
 
@@ -41,11 +42,12 @@ class HomeScreen(ExportingScreen):
     def refresh_progress(self) -> None:
         table = self.query_one("#topics", DataTable)
         table.clear()
-        for row in topic_progress(self.quiz.store, self.quiz.bank):
-            score = "-" if row.average_score is None else f"{row.average_score:.0%}"
+        records = self.quiz.store.sessions()
+        for row in topic_progress(records, self.quiz.bank):
+            score = percent(row.average_score)
             right = "-" if not row.predictions else f"{row.predictions_right}/{row.predictions}"
             table.add_row(row.topic, str(row.questions), str(row.seen), score, right, key=row.topic)
-        unfinished = self.quiz.store.unfinished()
+        unfinished = [r for r in records if r.finished_at is None]
         hint = self.query_one("#resume-hint", Static)
         if unfinished:
             latest = unfinished[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 
 from textual import work
@@ -25,6 +24,7 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
+from quizapp.formatting import key_metrics, reflow, shown
 from quizapp.grading import PredictionValue, Verdict, parse_prediction
 from quizapp.practice import Practice
 from quizapp.store import CONFIDENCE_LEVELS
@@ -245,16 +245,14 @@ class QuestionScreen(Screen[None]):
         else:
             lines.append("RIGHT" if verdict.correct else "WRONG")
         agreed = "" if outcome.agreeing is None else f" ({outcome.agreeing} of {len(result.seeds)} seeds agreed)"
-        lines.append(f"you said {_shown(self.given)}; the run gave {_shown(outcome.value)}{agreed}")
+        lines.append(f"you said {shown(self.given)}; the run gave {shown(outcome.value)}{agreed}")
         if result.diverged:
             runs = ", ".join(sorted({f"{d.variant}" for d in result.diverged}))
             lines.append(f"diverged (as training does at too large a rate): {runs}")
-        lines += ["", _reflow(self.question.explanation), "", "Press Ctrl+G to see the model answer and grade yours."]
-        names = (
-            [k for k in result.metrics[0].values if k != "diverged_runs"][:MAX_METRIC_COLUMNS] if result.metrics else []
-        )
+        lines += ["", reflow(self.question.explanation), "", "Press Ctrl+G to see the model answer and grade yours."]
+        names = key_metrics(result, MAX_METRIC_COLUMNS)
         rows = [
-            [row.variant, *(_shown(row.values.get(c)) for c in names), _shown(row.values.get("diverged_runs"))]
+            [row.variant, *(shown(row.values.get(c)) for c in names), shown(row.values.get("diverged_runs"))]
             for row in result.metrics
         ]
         return OutcomeReport("\n".join(lines), ["variant", *names, "diverged"], rows)
@@ -268,17 +266,3 @@ class QuestionScreen(Screen[None]):
         from quizapp.tui.screens.grading import GradingScreen
 
         self.app.switch_screen(GradingScreen(self.practice))
-
-
-def _shown(value: PredictionValue | None) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return "-" if value is None else str(value)
-
-
-def _reflow(text: str) -> str:
-    """Join the hard-wrapped lines of a TOML string so the terminal wraps them to its width."""
-    paragraphs = re.split(r"\n\s*\n", text.strip())
-    return "\n\n".join(" ".join(p.split()) for p in paragraphs)

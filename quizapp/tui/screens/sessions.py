@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
+from quizapp.formatting import percent
 from quizapp.progress import session_summary
 from quizapp.tui.screens.exporting import SessionExportScreen
 
@@ -30,7 +31,7 @@ class SessionsScreen(SessionExportScreen):
         table.add_columns("#", "started", "session", "answered", "avg score", "predictions", "state")
         for record in self.quiz.store.sessions():
             s = session_summary(record, self.quiz.bank)
-            score = "-" if s.average_score is None else f"{s.average_score:.0%}"
+            score = percent(s.average_score)
             table.add_row(
                 str(s.session_id),
                 record.started_at[:16].replace("T", " "),

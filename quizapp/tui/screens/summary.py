@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
+from quizapp.formatting import percent
 from quizapp.practice import Practice
 from quizapp.progress import session_summary
 from quizapp.tui.messages import ReportExported
 from quizapp.tui.screens.exporting import SessionExportScreen
-
-
-def percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
 
 
 class SummaryScreen(SessionExportScreen):
@@ -49,8 +44,7 @@ class SummaryScreen(SessionExportScreen):
         table = self.query_one("#summary", DataTable)
         table.add_columns("question", "prediction", "score")
         for attempt in record.attempts:
-            correct = json.loads(attempt.verdict).get("correct") if attempt.verdict else None
-            mark = "-" if correct is None else ("right" if correct else "wrong")
+            mark = "-" if attempt.correct is None else ("right" if attempt.correct else "wrong")
             table.add_row(attempt.question_id, mark, percent(attempt.score))
         html = self.report_path(record.id, "html")
         self.query_one("#summary-export", Static).update(

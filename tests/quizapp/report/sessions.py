@@ -8,6 +8,7 @@ from quizapp.bank import Bank, load_bank
 from quizapp.grading import PredictionValue, suggested_items
 from quizapp.models import Question
 from quizapp.practice import Practice
+from quizapp.report.bench import prediction_for
 from quizapp.store import Store
 from sims.registry import get
 from sims.result import SimResult
@@ -31,27 +32,16 @@ def run_once(question: Question) -> SimResult:
 
 
 def wrong_value(question: Question, result: SimResult) -> PredictionValue:
-    prediction = question.prediction
-    observed = result.observable(prediction.observable, prediction.variant).value
-    if prediction.kind == "choice":
-        assert prediction.choices is not None
-        return next(c for c in prediction.choices if c != observed)
-    if prediction.kind == "bool":
-        return not observed
-    return float(observed or 1.0) * 3 + 1
-
-
-def right_value(question: Question, result: SimResult) -> PredictionValue:
-    prediction = question.prediction
-    observed = result.observable(prediction.observable, prediction.variant).value
-    return float(observed) if prediction.kind == "number" else observed  # type: ignore[arg-type]
+    observed = result.observable(question.prediction.observable, question.prediction.variant).value
+    return prediction_for(question, observed, right=False)
 
 
 def answer_fully(practice: Practice, answer: str, *, right: bool, confidence: str | None) -> None:
     """Lock a prediction, run the real simulation, write an answer, tick the suggested rubric items."""
     question = practice.question
     result = run_once(question)
-    value = right_value(question, result) if right else wrong_value(question, result)
+    observed = result.observable(question.prediction.observable, question.prediction.variant).value
+    value = prediction_for(question, observed, right=right)
     practice.lock(value, confidence)
     practice.record_run("finished", result, value)
     practice.save_answer(answer)

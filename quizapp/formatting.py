@@ -1,0 +1,38 @@
+"""How values read on screen and in reports, so the app and the exported files agree."""
+
+from __future__ import annotations
+
+import re
+
+from quizapp.grading import PredictionValue
+from sims.result import SimResult
+
+#: Lines that start a Markdown block whose line breaks matter: list items, code fences, table rows.
+BLOCK_START = re.compile(r"\s*([-*+]|\d+\.|```|\|)\s")
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def shown(value: PredictionValue | None, unit: str | None = None) -> str:
+    """A prediction, outcome or metric as a learner reads it: yes/no, 4 significant digits, the unit."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float | int):
+        text = f"{value:.4g}"
+        return f"{text} {unit}" if unit else text
+    return str(value)
+
+
+def reflow(text: str) -> str:
+    """Join the hard-wrapped lines of a bank string into paragraphs; a list, fence or table is kept as written."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(p if BLOCK_START.match(p) else " ".join(p.split()) for p in paragraphs)
+
+
+def key_metrics(result: SimResult, limit: int) -> list[str]:
+    """The first per-variant metric names, without the diverged-run count (shown on its own)."""
+    return [k for k in result.metrics[0].values if k != "diverged_runs"][:limit] if result.metrics else []
