@@ -33,6 +33,20 @@ def reflow(text: str) -> str:
     return "\n\n".join(p if BLOCK_START.match(p) else " ".join(p.split()) for p in paragraphs)
 
 
-def key_metrics(result: SimResult, limit: int) -> list[str]:
-    """The first per-variant metric names, without the diverged-run count (shown on its own)."""
-    return [k for k in result.metrics[0].values if k != "diverged_runs"][:limit] if result.metrics else []
+def key_metrics(result: SimResult, limit: int, focus: str = "") -> list[str]:
+    """The per-variant metric names to show, the one closest to `focus` (the predicted observable) first.
+
+    An observable is often named after the metric it reads ("final_val_loss") or shares its words
+    ("lowest_val_loss_batch"); the column sharing most words with it leads, the rest keep their order.
+    The diverged-run count is left out: it is shown on its own.
+    """
+    if not result.metrics:
+        return []
+    names = [k for k in result.metrics[0].values if k != "diverged_runs"]
+    words = set(focus.split("_"))
+    overlap = {name: len(words & set(name.split("_"))) for name in names}
+    best = max(names, key=lambda name: (name == focus, overlap[name]), default=None)
+    if best is not None and (best == focus or overlap[best] >= 2):
+        names.remove(best)
+        names.insert(0, best)
+    return names[:limit]

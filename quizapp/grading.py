@@ -44,13 +44,59 @@ def parse_prediction(prediction: Prediction, raw: str) -> PredictionValue:
         if lowered in ("no", "n", "false"):
             return False
         raise ValueError("answer yes or no")
+    return parse_number(text, prediction.unit)
+
+
+#: Thousands written with commas ("1,000", "12,500.5"); any other comma is ambiguous.
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+PERCENT_UNITS = ("fraction", "%", "percent")
+
+
+def parse_number(raw: str, unit: str | None) -> float:
+    """A number as learners type it: "1,000", "1e-3", "0.88" or, where the unit allows, "88%" or "10 updates"."""
+    text = raw.strip().replace("_", "")
+    for word in (f"{unit}s", unit) if unit else ():
+        if text.lower().endswith(word.lower()) and len(text) > len(word):
+            text = text[: -len(word)].strip()
+            break
+    percent = text.endswith("%")
+    if percent:
+        if unit not in PERCENT_UNITS:
+            raise ValueError(f"{raw.strip()!r} is a percentage; this answer is {_in_unit(unit)}")
+        text = text[:-1].strip()
+    if "," in text:
+        if not THOUSANDS.fullmatch(text):
+            raise ValueError(f"{raw.strip()!r}: use a dot for decimals (0.5) and commas only for thousands (1,000)")
+        text = text.replace(",", "")
     try:
-        number = float(text.replace(",", "").replace("_", ""))
+        number = float(text)
     except ValueError:
-        raise ValueError(f"enter a number{f' in {prediction.unit}' if prediction.unit else ''}") from None
+        raise ValueError(f"enter a number {_in_unit(unit)}, for example {_example(unit)}") from None
     if not math.isfinite(number):
         raise ValueError("enter a finite number")
+    if percent and unit == "fraction":
+        number /= 100
+    if unit == "fraction" and not 0 <= number <= 1:
+        raise ValueError(f"a fraction lies between 0 and 1: type {_example(unit)} (got {raw.strip()!r})")
     return number
+
+
+def _in_unit(unit: str | None) -> str:
+    return f"in {unit}" if unit else "(a plain number)"
+
+
+def _example(unit: str | None) -> str:
+    return "0.88 or 88%" if unit == "fraction" else "12, 1,000 or 1e-3"
+
+
+def tolerance_hint(prediction: Prediction) -> str:
+    """How close a number must be to count as right, said before the learner locks it."""
+    if prediction.kind != "number":
+        return ""
+    unit = f" ({prediction.unit})" if prediction.unit else ""
+    if prediction.tolerance == 0:
+        return f"A number{unit}; right only if it is exact."
+    return f"A number{unit}; right if within {prediction.tolerance * 100:.3g}% of the run's value."
 
 
 def check_prediction(prediction: Prediction, given: PredictionValue, outcome: ObservableValue, seeds: int) -> Verdict:

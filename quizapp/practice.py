@@ -87,7 +87,13 @@ class Practice:
         return verdict
 
     def save_answer(self, text: str) -> None:
+        """Saved as the graded answer until the first run starts, as the revision after it."""
         self.store.save_answer(self.attempt_id, text)
+
+    def lock_answer(self, text: str) -> None:
+        """The answer as it stands when the run starts is the one graded; later edits are a revision."""
+        self.store.save_answer(self.attempt_id, text)
+        self.store.lock_answer(self.attempt_id)
 
     def grade(self, ticked: list[str]) -> float:
         score = rubric_score(self.question.rubric, ticked)

@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 ENV_VAR = "QUIZAPP_DB"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CONFIDENCE_LEVELS = ("guessing", "fairly sure", "certain")
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -51,6 +51,11 @@ MIGRATIONS: dict[int, str] = {
     """,
     # How sure the learner said they were when locking, for calibration (NULL: not said).
     2: "ALTER TABLE attempts ADD COLUMN confidence TEXT",
+    # The answer graded is the one written before the run showed anything; later edits are a revision.
+    3: """
+    ALTER TABLE attempts ADD COLUMN answer_locked_at TEXT;
+    ALTER TABLE attempts ADD COLUMN revised_answer TEXT
+    """,
 }
 
 
@@ -70,8 +75,10 @@ class AttemptRecord(BaseModel):
     result: str | None  # SimResult JSON
     run_status: str | None  # "finished", "cancelled", "failed"
     verdict: str | None  # Verdict JSON
-    answer: str
+    answer: str  # the graded answer: what was written before the first run started
     answer_saved_at: str | None
+    answer_locked_at: str | None = None  # when the first run started; later edits go to revised_answer
+    revised_answer: str | None = None  # written after the run had shown something; kept, never graded
     ticks: list[str] | None
     score: float | None
     finished_at: str | None
@@ -93,6 +100,40 @@ class SessionRecord(BaseModel):
     @property
     def next_position(self) -> int:
         """The first question not finished yet (len(question_ids) when all are)."""
+        done = {a.position for a in self.attempts if a.finished_at}
+        return next((i for i in range(len(self.question_ids)) if i not in done), len(self.question_ids))
+
+
+class AttemptOverview(BaseModel):
+    """An attempt without its answer text, rubric ticks or run result: light enough to list them all."""
+
+    id: int
+    session_id: int
+    position: int
+    question_id: str
+    started_at: str
+    prediction_locked_at: str | None
+    confidence: str | None
+    run_status: str | None
+    correct: bool | None  # the verdict's `correct`: None when no finished run decided the prediction
+    score: float | None
+    answer_saved_at: str | None
+    finished_at: str | None
+
+
+class SessionOverview(BaseModel):
+    """A session as lists and progress tables need it (see `Store.session_overviews`)."""
+
+    id: int
+    started_at: str
+    finished_at: str | None
+    title: str
+    question_ids: list[str]
+    attempts: list[AttemptOverview] = []
+
+    @property
+    def next_position(self) -> int:
+        """The first question not finished yet (len(question_ids) when all are), as SessionRecord counts it."""
         done = {a.position for a in self.attempts if a.finished_at}
         return next((i for i in range(len(self.question_ids)) if i not in done), len(self.question_ids))
 
@@ -225,10 +266,21 @@ class Store:
         )
 
     def save_answer(self, attempt_id: int, text: str) -> None:
+        """The graded answer while it is open; once locked, the text is kept as the revision instead."""
         self._update(
-            "UPDATE attempts SET answer = ?, answer_saved_at = ? WHERE id = ?",
-            (text, now(), attempt_id),
+            "UPDATE attempts SET answer = CASE WHEN answer_locked_at IS NULL THEN ? ELSE answer END, "
+            "revised_answer = CASE WHEN answer_locked_at IS NULL THEN revised_answer ELSE ? END, "
+            "answer_saved_at = ? WHERE id = ?",
+            (text, text, now(), attempt_id),
             "save the answer",
+        )
+
+    def lock_answer(self, attempt_id: int) -> None:
+        """Freeze the graded answer: called as the first run starts, before any curve is drawn."""
+        self._update(
+            "UPDATE attempts SET answer_locked_at = ? WHERE id = ? AND answer_locked_at IS NULL",
+            (now(), attempt_id),
+            "lock the answer",
         )
 
     def save_ticks(self, attempt_id: int, ticks: list[str], score: float) -> None:
@@ -270,6 +322,38 @@ class Store:
     def unfinished(self) -> list[SessionRecord]:
         return [s for s in self.sessions() if s.finished_at is None]
 
+    # -- reading without the run results (for lists and progress tables) ---------------------------
+    def session_overviews(self) -> list[SessionOverview]:
+        """Every session, newest first, with its attempts' scores and verdicts but not their run results.
+
+        Two queries, whatever the number of sessions; the `result` column (a run's curves, often
+        hundreds of kilobytes) is never read, and only the verdict's `correct` field is taken from
+        its JSON, by SQLite. This is what the home screen and the session list show.
+        """
+        with self._translate("list sessions"):
+            sessions = self._db.execute(
+                "SELECT id, started_at, finished_at, title, question_ids FROM sessions ORDER BY id DESC"
+            ).fetchall()
+            attempts = self._db.execute(
+                "SELECT id, session_id, position, question_id, started_at, prediction_locked_at, confidence, "
+                "run_status, json_extract(verdict, '$.correct') AS correct, score, answer_saved_at, finished_at "
+                "FROM attempts ORDER BY session_id, position"
+            ).fetchall()
+        by_session: dict[int, list[AttemptOverview]] = {}
+        for row in attempts:
+            by_session.setdefault(row["session_id"], []).append(AttemptOverview(**dict(row)))
+        return [
+            SessionOverview(
+                id=row["id"],
+                started_at=row["started_at"],
+                finished_at=row["finished_at"],
+                title=row["title"],
+                question_ids=json.loads(row["question_ids"]),
+                attempts=by_session.get(row["id"], []),
+            )
+            for row in sessions
+        ]
+
 
 def _attempt(row: sqlite3.Row) -> AttemptRecord:
     return AttemptRecord(
@@ -286,6 +370,8 @@ def _attempt(row: sqlite3.Row) -> AttemptRecord:
         verdict=row["verdict"],
         answer=row["answer"],
         answer_saved_at=row["answer_saved_at"],
+        answer_locked_at=row["answer_locked_at"],
+        revised_answer=row["revised_answer"],
         ticks=json.loads(row["ticks"]) if row["ticks"] is not None else None,
         score=row["score"],
         finished_at=row["finished_at"],

@@ -13,14 +13,16 @@ from textual.screen import Screen
 from quizapp.bank import Bank
 from quizapp.practice import Practice, pick_questions
 from quizapp.store import Store
+from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.screens.exporting import ExportingScreen
+from quizapp.tui.screens.home import HomeScreen
 
 
 class QuizApp(App[None]):
     TITLE = "quizapp"
     SUB_TITLE = "predict, then watch a real model train"
     CSS_PATH = "app.tcss"
-    BINDINGS = [Binding("ctrl+t", "toggle_dark", "Light/dark")]
+    BINDINGS = [Binding("ctrl+t", "toggle_dark", "Light/dark", show=False)]
 
     def __init__(self, bank: Bank, store: Store, topic: str | None = None, count: int = 5) -> None:
         super().__init__()
@@ -30,24 +32,43 @@ class QuizApp(App[None]):
         self.start_count = count
 
     def on_mount(self) -> None:
-        from quizapp.tui.screens.home import HomeScreen
-
         self.push_screen(HomeScreen())
         if self.start_topic is not None:
             self.start_practice(self.start_topic, self.start_count)
 
     def start_practice(self, topic: str | None, count: int) -> None:
+        self.go_home()
         questions = pick_questions(self.bank, topic, count)
         title = topic or "mixed"
         self._open(Practice.start(self.store, self.bank, title, questions))
 
     def resume_practice(self, session_id: int) -> None:
+        self.go_home()
         self._open(Practice.resume(self.store, self.bank, session_id))
 
     def _open(self, practice: Practice) -> None:
         from quizapp.tui.screens.question import QuestionScreen
 
         self.push_screen(QuestionScreen(practice))
+
+    def go_home(self, note: str | None = None) -> None:
+        """Back to the topics from anywhere. A session left on the way is saved and stays resumable,
+        and the learner is told so: no command (palette included) drops a session silently."""
+        left = [screen for screen in self.screen_stack if isinstance(screen, QuizScreen) and screen.leave()]
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+        if not isinstance(self.screen, HomeScreen):
+            self.push_screen(HomeScreen())
+        said = note or next((text for text in left if text), None)
+        if said:
+            self.notify(said, title="Session saved", timeout=6)
+
+    async def action_quit(self) -> None:
+        """Quit, saving what the open screens hold first (an answer typed in the last second, say)."""
+        for screen in self.screen_stack:
+            if isinstance(screen, QuizScreen):
+                screen.leave()
+        await super().action_quit()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The main actions in the command palette (Ctrl+P), beside Textual's own."""

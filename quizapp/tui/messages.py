@@ -6,34 +6,43 @@ from pathlib import Path
 
 from textual.message import Message
 
+from quizapp.store import SessionOverview
 from sims.result import ProgressEvent, SimResult
 
 
-class SimStarted(Message):
+class SimMessage(Message):
+    """From one run's worker; `run` numbers the run, so a cancelled run's late messages are ignored."""
+
+    def __init__(self, run: int) -> None:
+        super().__init__()
+        self.run = run
+
+
+class SimStarted(SimMessage):
     """The worker has chosen its device (torch is loaded by now)."""
 
-    def __init__(self, device: str) -> None:
-        super().__init__()
+    def __init__(self, run: int, device: str) -> None:
+        super().__init__(run)
         self.device = device
 
 
-class SimProgress(Message):
-    def __init__(self, event: ProgressEvent) -> None:
-        super().__init__()
+class SimProgress(SimMessage):
+    def __init__(self, run: int, event: ProgressEvent) -> None:
+        super().__init__(run)
         self.event = event
 
 
-class SimFinished(Message):
-    def __init__(self, result: SimResult) -> None:
-        super().__init__()
+class SimFinished(SimMessage):
+    def __init__(self, run: int, result: SimResult) -> None:
+        super().__init__(run)
         self.result = result
 
 
-class SimStopped(Message):
-    """The run ended without a result: cancelled, or failed with a message."""
+class SimStopped(SimMessage):
+    """The run ended without a result: failed with a message (a cancel is shown at once, not here)."""
 
-    def __init__(self, status: str, detail: str) -> None:
-        super().__init__()
+    def __init__(self, run: int, status: str, detail: str) -> None:
+        super().__init__(run)
         self.status = status
         self.detail = detail
 
@@ -45,4 +54,13 @@ class ReportExported(Message):
         super().__init__()
         self.session_id = session_id
         self.path = path
+        self.error = error
+
+
+class SessionsRead(Message):
+    """A screen's reader has the stored sessions without their run results (`error`: why it could not)."""
+
+    def __init__(self, sessions: list[SessionOverview], error: str | None = None) -> None:
+        super().__init__()
+        self.sessions = sessions
         self.error = error

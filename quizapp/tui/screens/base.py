@@ -17,3 +17,7 @@ class QuizScreen(Screen[None]):
 
         assert isinstance(self.app, QuizApp)
         return self.app
+
+    def leave(self) -> str | None:
+        """Save what the screen holds before the app moves away from it; returns what to tell the learner."""
+        return None

@@ -1,20 +1,27 @@
-"""The model answer and rubric, revealed together; the learner ticks what they covered."""
+"""The model answer and rubric, revealed together; the learner ticks what their graded answer covered."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Collapsible, Footer, Header, Label, Markdown, SelectionList, Static
-from textual.widgets.selection_list import Selection
+from textual.widgets import Checkbox, Collapsible, Footer, Header, Markdown, Static
 
 from quizapp.grading import rubric_score, suggested_items
 from quizapp.practice import Practice
+from quizapp.tui.screens.base import QuizScreen
+from quizapp.tui.widgets.toggles import RubricBox
+
+RUBRIC_HINT = "Tick what your graded answer covered (Space ticks; * = suggested from its wording, you decide):"
 
 
-class GradingScreen(Screen[None]):
-    BINDINGS = [Binding("ctrl+n", "next", "Save & next question")]
+class GradingScreen(QuizScreen):
+    BINDINGS = [
+        Binding("ctrl+n", "next", "Save & next"),
+        Binding("escape", "home", "Home"),
+        Binding("pageup", "scroll(-1)", "Scroll", show=False),
+        Binding("pagedown", "scroll(1)", "Scroll", show=False),
+    ]
 
     def __init__(self, practice: Practice) -> None:
         super().__init__()
@@ -29,47 +36,62 @@ class GradingScreen(Screen[None]):
         ticked = set(attempt.ticks) if attempt and attempt.ticks is not None else suggested
         yield Header()
         with VerticalScroll(id="grading"):
-            yield Label("Your answer", classes="section")
-            yield Static(answer or "(no answer written)", id="your-answer")
-            yield Label("Model answer", classes="section")
+            yield Static("Your answer (graded: as written before the run)", classes="section")
+            yield Static(answer or "(no answer written before the run)", id="your-answer")
+            if attempt and attempt.revised_answer and attempt.revised_answer.strip() != answer.strip():
+                yield Static("Revised after the run (kept, not graded)", classes="section")
+                yield Static(attempt.revised_answer, id="revised-answer")
+            yield Static("Model answer", classes="section")
             yield Markdown(q.model_answer, id="model-answer")
-            yield Label(
-                "Tick what your answer covered (* = suggested from your wording; you decide)", classes="section"
-            )
-            yield SelectionList[str](
-                *[
-                    Selection(
-                        f"{'* ' if item.id in suggested else ''}{item.criterion} (weight {item.weight:g})",
-                        item.id,
-                        item.id in ticked,
-                    )
-                    for item in q.rubric
-                ],
-                id="rubric",
-            )
+            yield Static(RUBRIC_HINT, classes="section")
+            for item in q.rubric:
+                mark = "* " if item.id in suggested else ""
+                yield RubricBox(
+                    f"{mark}{item.criterion} (weight {item.weight:g})",
+                    item.id in ticked,
+                    id=f"rubric-{item.id}",
+                    classes="rubric-item",
+                )
             yield Static("", id="score")
-            yield Label(f"Pitfall: {q.pitfall}", id="pitfall")
-            yield Label("Follow-ups", classes="section")
+            yield Static(f"Pitfall: {q.pitfall}", id="pitfall")
+            yield Static("Follow-ups, as an interviewer would ask next", classes="section")
             for i, follow_up in enumerate(q.follow_ups, start=1):
-                with Collapsible(title=f"{i}. {follow_up.question}", collapsed=True):
+                yield Static(f"{i}. {follow_up.question}", classes="follow-up")
+                with Collapsible(title="answer", collapsed=True):
                     yield Static(follow_up.answer)
         yield Footer()
 
     def on_mount(self) -> None:
         self._update_score()
-        self.query_one("#rubric", SelectionList).focus()
+        self.query(RubricBox).first().focus()
+        self.query_one("#grading").scroll_home(animate=False)
 
-    def on_selection_list_selected_changed(self) -> None:
-        self._update_score(save=True)
+    def ticked(self) -> list[str]:
+        return [box.id.removeprefix("rubric-") for box in self.query(RubricBox) if box.value and box.id]
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if isinstance(event.checkbox, RubricBox):
+            self._update_score(save=True)
 
     def _update_score(self, save: bool = False) -> None:
         """Show the weighted score; every change of ticks is saved at once."""
-        ticked = list(self.query_one("#rubric", SelectionList).selected)
+        ticked = self.ticked()
         score = self.practice.grade(ticked) if save else rubric_score(self.question.rubric, ticked)
-        self.query_one("#score", Static).update(f"Score: {score:.0%}")
+        self.query_one("#score", Static).update(f"Score: {score:.0%} of the rubric")
+
+    def action_scroll(self, direction: int) -> None:
+        pane = self.query_one("#grading", VerticalScroll)
+        pane.scroll_page_down() if direction > 0 else pane.scroll_page_up()
+
+    def action_home(self) -> None:
+        self.quiz.go_home()
+
+    def leave(self) -> str | None:
+        # Ticks are saved as they change; leaving must not turn untouched suggestions into a grade.
+        return f"'{self.practice.record.title}' is kept: r on the home screen resumes it at this question."
 
     def action_next(self) -> None:
-        self.practice.grade(list(self.query_one("#rubric", SelectionList).selected))
+        self.practice.grade(self.ticked())
         if self.practice.next():
             from quizapp.tui.screens.question import QuestionScreen
 

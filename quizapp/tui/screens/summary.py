@@ -14,7 +14,11 @@ from quizapp.tui.screens.exporting import SessionExportScreen
 
 
 class SummaryScreen(SessionExportScreen):
-    BINDINGS = [Binding("h", "home", "Home"), Binding("q", "app.quit", "Quit")]
+    BINDINGS = [
+        Binding("h", "home", "Home"),
+        Binding("escape", "home", "Home", show=False),
+        Binding("q", "app.quit", "Quit"),
+    ]
 
     def __init__(self, practice: Practice) -> None:
         super().__init__()
@@ -60,6 +64,4 @@ class SummaryScreen(SessionExportScreen):
             self.query_one("#summary-export", Static).update(f"Report saved to {message.path}")
 
     def action_home(self) -> None:
-        from quizapp.tui.screens.home import HomeScreen
-
-        self.app.switch_screen(HomeScreen())
+        self.quiz.go_home()

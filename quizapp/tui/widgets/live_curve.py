@@ -6,13 +6,29 @@ import math
 
 from textual_plotext import PlotextPlot
 
-from sims.result import CurvePoints
+from quizapp.models import Question
+from sims.result import CurvePoints, SimResult
 
 MAX_POINTS = 400
 
 
 class LiveCurve(PlotextPlot):
     """One line per variant (first seed only, to stay readable), log-scaled loss per update."""
+
+    def __init__(self, question: Question, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.question = question
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.curves)
+
+    def show_result(self, result: SimResult) -> None:
+        """The finished run's curves (a reopened question has no live points)."""
+        if not self.curves:
+            self.add(
+                [CurvePoints(metric=s.metric, variant=s.variant, seed=s.seed, x=s.x, y=s.y) for s in result.series]
+            )
 
     def on_mount(self) -> None:
         self.curves: dict[str, tuple[list[float], list[float]]] = {}

@@ -1,23 +1,48 @@
-"""Progress of the running simulation and the device it trains on, driven by reactives."""
+"""One line on the run: a progress bar while it trains, then how it ended; driven by reactives."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import ProgressBar, Static
 
+RunState = Literal["idle", "starting", "running", "finished", "cancelled", "failed"]
 
-class RunStatus(Vertical):
+
+class RunStatus(Horizontal):
+    """The bar shows only while a run is under way, so a cancelled run never leaves a frozen bar behind."""
+
+    DEFAULT_CSS = """
+    RunStatus {
+        height: auto;
+        & > ProgressBar { width: auto; margin: 0 1 0 0; }
+        & > ProgressBar > Bar { width: 12; }
+        & > #run-line { width: 1fr; }
+        &.-idle { display: none; }
+        &.-cancelled > #run-line, &.-failed > #run-line { color: $text-warning; text-style: bold; }
+    }
+    """
+
+    state: reactive[RunState] = reactive("idle")
     fraction: reactive[float] = reactive(0.0)
-    device: reactive[str] = reactive("")
+    detail: reactive[str] = reactive("")
 
     def compose(self) -> ComposeResult:
-        yield ProgressBar(id="progress", total=1.0, show_eta=False)
-        yield Static("", id="device")
+        yield ProgressBar(id="progress", total=1.0, show_eta=False, show_percentage=True)
+        yield Static("", id="run-line")
+
+    def watch_state(self, state: RunState) -> None:
+        for name in ("idle", "starting", "running", "finished", "cancelled", "failed"):
+            self.set_class(state == name, f"-{name}")
+        self.query_one(ProgressBar).display = state in ("starting", "running")
+        if state == "starting":
+            self.fraction = 0.0
 
     def watch_fraction(self, fraction: float) -> None:
-        self.query_one("#progress", ProgressBar).update(progress=fraction)
+        self.query_one(ProgressBar).update(progress=fraction)
 
-    def watch_device(self, device: str) -> None:
-        self.query_one("#device", Static).update(device)
+    def watch_detail(self, detail: str) -> None:
+        self.query_one("#run-line", Static).update(detail)
