@@ -1,8 +1,9 @@
-"""Charts for reports: inline SVG (pygal) for HTML, and a one-line sparkline per curve for Markdown.
+"""Charts for reports: inline SVG (pygal) for HTML, and text sparklines for Markdown.
 
-A simulation stores every seed's curve; a report shows one line per variant (the median over
-the seeds that did not diverge, when they share their x values), thinned to a few hundred
-points, so a 20-question report stays small and quick to draw.
+What a question's chart shows (metric, axis, scale, ticks) is decided in `quizapp.charting`,
+shared with the app's terminal chart, so a report and the screen agree; this module only draws.
+A chart is kept as data until a template asks for it: HTML calls `svg()`, Markdown calls
+`sparklines()` and never loads pygal.
 """
 
 from __future__ import annotations
@@ -11,92 +12,39 @@ import bisect
 import hashlib
 import math
 import re
-import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from pydantic import BaseModel
+from quizapp import charting
+from quizapp.charting import PALETTE, Line, chart_for, number
+from quizapp.models import Question
+from sims.result import SimResult
 
-from sims.result import Series, SimResult
+__all__ = ["Chart", "Line", "make_chart", "question_chart"]
 
-MAX_POINTS = 150
 SPARK_WIDTH = 40
+BAR_WIDTH = 24
 SPARKS = "▁▂▃▄▅▆▇█"
-#: The curve a report draws, in order of preference (the same one the app draws live).
-PRIMARY_METRICS = (
-    "update_loss",
-    "loss_vs_rate",
-    "windowed_accuracy",
-    "steps_to_target",
-    "samples_per_second",
-    "train_loss",
-    "final_loss",
-)
-LOG_X = {"learning_rate", "batch_size"}
-LABELS = {
-    "update_loss": "loss per update",
-    "loss_vs_rate": "loss after a short run",
-    "windowed_accuracy": "accuracy over the last window",
-    "steps_to_target": "updates to reach the target",
-    "samples_per_second": "examples per second",
-    "train_loss": "training loss",
-    "val_loss": "validation loss",
-    "final_loss": "final loss",
-}
+#: Ticks at most, per axis, on a 720-pixel chart.
+MOST_X_TICKS = 10
+MOST_Y_TICKS = 8
 
 
-class Line(BaseModel):
-    label: str
-    x: list[float]
-    y: list[float]
-    diverged: bool = False
-
-
-class Chart(BaseModel):
-    """Lines ready to draw; each format draws only what it shows (Markdown never loads pygal)."""
-
-    title: str
-    x_label: str
-    y_label: str
-    log_x: bool = False
-    log_y: bool
-    percent: bool = False
-    x_names: list[str] | None = None
-    lines: list[Line]
+class Chart(charting.Chart):
+    """A chart each report format draws in its own way."""
 
     def svg(self) -> str:
         """Inline SVG: no XML declaration, no namespace URL, no script."""
         return _svg(self)
 
     def sparklines(self) -> list[str]:
-        """Markdown: one "label  ▁▂▃▅█  first -> last" line per curve."""
-        return _sparklines(self.lines, self.log_y, self.percent)
+        """Markdown: one "label  ▁▂▃▅█  first -> last" line per curve, or one bar per variant."""
+        return _bars(self) if self.markers else _sparklines(self)
 
 
-def curve_chart(result: SimResult, focus: str = "") -> Chart | None:
-    """The run's main curve per variant; train against validation loss when the question is about validation."""
-    metrics = {s.metric for s in result.series}
-    if "val" in focus and {"train_loss", "val_loss"} <= metrics:
-        chosen = ["train_loss", "val_loss"]
-    else:
-        chosen = [next((m for m in PRIMARY_METRICS if m in metrics), "")]
-        if not chosen[0]:
-            return None
-    diverged = {d.variant for d in result.diverged}
-    lines: list[Line] = []
-    x_label = "update"
-    for metric in chosen:
-        for variant in result.variants:
-            runs = [s for s in result.series if s.metric == metric and s.variant == variant]
-            if not runs:
-                continue
-            x_label = runs[0].x_label
-            xs, ys = _median_curve(runs, {d.seed for d in result.diverged if d.variant == variant})
-            label = variant if len(chosen) == 1 else f"{variant}: {LABELS.get(metric, metric)}"
-            lines.append(Line(label=label, x=xs, y=ys, diverged=variant in diverged))
-    if not lines:
-        return None
-    y_label = " and ".join(LABELS.get(m, m.replace("_", " ")) for m in chosen)
-    return make_chart(y_label, x_label.replace("_", " "), y_label, lines, log_x=x_label in LOG_X)
+def question_chart(question: Question | None, result: SimResult) -> Chart | None:
+    """The chart of a question's run: the same choice of metric, axes and scale as the app's."""
+    chart = chart_for(question, result)
+    return None if chart is None else Chart.model_validate(chart.model_dump())
 
 
 def make_chart(
@@ -109,39 +57,9 @@ def make_chart(
     percent: bool = False,
     x_names: Sequence[str] | None = None,
 ) -> Chart:
-    """Lines without the points a chart cannot place; y goes on a log scale when it spans more than 20x."""
-    kept = [line.model_copy(update=_finite(line, log_x)) for line in lines]
-    values = [y for line in kept for y in line.y]
-    return Chart(
-        title=title,
-        x_label=f"{x_label} (log scale)" if log_x else x_label,
-        y_label=y_label,
-        log_x=log_x,
-        log_y=not percent and bool(values) and min(values) > 0 and max(values) / min(values) > 20,
-        percent=percent,
-        x_names=list(x_names) if x_names is not None else None,
-        lines=kept,
-    )
-
-
-def _median_curve(runs: list[Series], diverged_seeds: set[int]) -> tuple[list[float], list[float]]:
-    healthy = [s for s in runs if s.seed not in diverged_seeds] or runs
-    first = healthy[0]
-    if len(healthy) > 1 and all(s.x == first.x for s in healthy):
-        ys = [statistics.median(column) for column in zip(*(s.y for s in healthy), strict=True)]
-    else:
-        ys = list(first.y)
-    stride = max(1, math.ceil(len(first.x) / MAX_POINTS))
-    indices = list(range(0, len(first.x), stride))
-    if indices and indices[-1] != len(first.x) - 1:
-        indices.append(len(first.x) - 1)
-    return [first.x[i] for i in indices], [ys[i] for i in indices]
-
-
-def _finite(line: Line, log_x: bool) -> dict[str, list[float]]:
-    """Drop points a chart cannot place: NaN or infinite losses of a run that blew up."""
-    pairs = [(x, y) for x, y in zip(line.x, line.y, strict=True) if math.isfinite(y) and (not log_x or x > 0)]
-    return {"x": [x for x, _ in pairs], "y": [y for _, y in pairs]}
+    """A report chart from lines of its own (progress trends); percentages span 0 to 100%."""
+    chart = charting.make_chart(title, x_label, y_label, lines, log_x=log_x, percent=percent, x_names=x_names)
+    return Chart.model_validate({**chart.model_dump(), "y_range": (0.0, 1.0) if percent else None})
 
 
 def _svg(spec: Chart) -> str:
@@ -161,51 +79,65 @@ def _svg(spec: Chart) -> str:
         major_label_font_size=12,
         legend_font_size=12,
         title_font_size=14,
-        colors=("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"),
+        colors=PALETTE,
     )
-    lines, log_x, log_y, percent, x_names = spec.lines, spec.log_x, spec.log_y, spec.percent, spec.x_names
-    few = max((len(line.x) for line in lines), default=0) <= 12
+    lines = spec.lines
+    few = spec.markers or max((len(line.x) for line in lines), default=0) <= 12
     columns = min(4, max(1, len(lines)))
-    legend_rows = math.ceil(len(lines) / columns)
     chart = pygal.XY(
         width=720,
-        height=280 + 24 * legend_rows,
+        height=300 + 26 * math.ceil(len(lines) / columns),
         style=style,
         js=[],
         disable_xml_declaration=True,
         show_dots=few,
-        dots_size=3,
+        dots_size=4 if spec.markers else 3,
+        stroke=not spec.markers,
         stroke_style={"width": 1.6},
-        legend_at_bottom=True,
+        legend_at_bottom=True,  # the legend sits under the chart, never over the data
         legend_at_bottom_columns=columns,
         truncate_legend=-1,
-        y_title=f"{spec.y_label} (log scale)" if log_y else spec.y_label,
+        x_title=spec.x_title() or None,
+        margin_bottom=32,  # pygal places a bottom legend too low when there is an x title
+        y_title=spec.y_title(),
         show_x_guides=False,
         tooltip_border_radius=0,
     )
-    to_y: Callable[[float], float] = math.log10 if log_y else (lambda v: v * 100 if percent else v)
-    to_x: Callable[[float], float] = math.log10 if log_x else (lambda v: v)
-    if log_y:
-        chart.value_formatter = lambda v: f"{10**v:.3g}"
-        ys = [to_y(y) for line in lines for y in line.y]
-        chart.y_labels = list(range(math.floor(min(ys)), math.ceil(max(ys)) + 1))
-        chart.zero = chart.y_labels[0]  # pygal draws a solid line at "zero": keep it on the bottom axis
-    elif percent:
-        chart.value_formatter = lambda v: f"{v:.0f}%"
-        chart.range = (0, 100)
-    if log_x:
-        chart.x_value_formatter = lambda v: f"{10**v:.3g}"
-    if x_names:
-        names = list(x_names)
-        chart.x_value_formatter = lambda v: names[int(v)] if float(v).is_integer() and 0 <= v < len(names) else ""
-        chart.x_labels = list(range(len(names)))
-        chart.xrange = (-0.5, len(names) - 0.5)
+    # The shared ticks, placed at positions (log10 on a log axis) and labelled with real values. pygal draws
+    # the guide at position 0 solid, as if it were an axis (on a log axis 0 is just the value 1): nudged off 0,
+    # it is drawn as the other guides and pygal draws the axis line at the chart's edge instead.
+    chart.x_labels = [
+        {"label": t.label, "value": _off_zero(spec.x_position(t.value))} for t in spec.x_ticks(MOST_X_TICKS)
+    ]
+    chart.y_labels = [
+        {"label": t.label, "value": _off_zero(spec.y_position(t.value))} for t in spec.y_ticks(MOST_Y_TICKS)
+    ]
+    chart.xrange = spec.x_bounds()
+    chart.range = spec.y_bounds()
+    chart.zero = chart.range[0]
+    chart.value_formatter = lambda v: _shown_y(spec, v)
+    chart.x_value_formatter = lambda v: _shown_x(spec, v)
     for line in lines:
-        chart.add(_label(line), [(to_x(x), to_y(y)) for x, y in zip(line.x, line.y, strict=True)])
-    svg = chart.render(is_unicode=True)
-    if log_y:  # pygal draws the guide at position 0 solid, as if it were an axis; on log10 values it is just 1
-        svg = re.sub(r'(<path d="M0\.0+ [\d.]+ h[\d.]+" class=")((?:axis )?(?:major )?)line"', r'\1\2guide line"', svg)
-    return _clean(svg)
+        points = [(spec.x_position(x), spec.y_position(y)) for x, y in zip(line.x, line.y, strict=True)]
+        chart.add(line.shown_label, points)
+    return _clean(chart.render(is_unicode=True))
+
+
+def _off_zero(position: float) -> float:
+    return 1e-9 if position == 0 else position
+
+
+def _shown_x(spec: Chart, position: float) -> str:
+    if spec.x_names is not None:
+        index = round(position)
+        return spec.x_names[index] if 0 <= index < len(spec.x_names) else ""
+    return number(10**position if spec.log_x else position)
+
+
+def _shown_y(spec: Chart, position: float) -> str:
+    if spec.log_y:
+        return number(10**position)
+    return f"{position:.0f}%" if spec.percent else number(position)
 
 
 def _clean(svg: str) -> str:
@@ -221,39 +153,58 @@ def _clean(svg: str) -> str:
     return svg
 
 
-def _sparklines(lines: Sequence[Line], log_y: bool, percent: bool) -> list[str]:
-    """One text line per curve, all on the same x and y scales so they compare by eye."""
+def _value(spec: Chart, value: float) -> str:
+    return f"{value * 100:.0f}%" if spec.percent else f"{value:.3g}"
+
+
+def _sparklines(spec: Chart) -> list[str]:
+    """One text line per curve, all on the chart's x and y scales (log where it is log) so they compare by eye."""
+    lines = spec.lines
+    width = max((len(line.shown_label) for line in lines), default=0)
     drawn = [line for line in lines if line.y]
-    ys = [math.log10(y) if log_y else y for line in drawn for y in line.y]
-    xs = [x for line in drawn for x in line.x]
-    width = max((len(_label(line)) for line in lines), default=0)
     if not drawn:
-        return [f"{_label(line):<{width}}  no finite values (the run diverged)" for line in lines]
-    low, high = (0.0, 1.0) if percent else (min(ys), max(ys))
-    x_low, x_high = min(xs), max(xs)
-    columns = min(SPARK_WIDTH, len(set(xs)))
-
-    def fmt(v: float) -> str:
-        return f"{v * 100:.0f}%" if percent else f"{v:.3g}"
-
+        return [f"{line.shown_label:<{width}}  no finite values (the run diverged)" for line in lines]
+    low, high = spec.y_bounds()
+    positions = [spec.x_position(x) for line in drawn for x in line.x]
+    x_low, x_high = min(positions), max(positions)
+    columns = min(SPARK_WIDTH, len(set(positions)))
     rows = []
     for line in lines:
         if not line.y:
-            rows.append(f"{_label(line):<{width}}  no finite values (the run diverged)")
+            rows.append(f"{line.shown_label:<{width}}  no finite values (the run diverged)")
             continue
+        xs = [spec.x_position(x) for x in line.x]
         spark = ""
         for column in range(columns):
             x = x_low + column * (x_high - x_low) / max(1, columns - 1)
-            if x > line.x[-1] + 1e-12 * max(1.0, abs(x)):
+            if x > xs[-1] + 1e-12 * max(1.0, abs(x)):
                 break
-            if x < line.x[0] - 1e-12 * max(1.0, abs(x)):
+            if x < xs[0] - 1e-12 * max(1.0, abs(x)):
                 spark += " "  # this curve starts later (a topic first practised in a later session)
                 continue
-            nearest = _nearest(line.x, x)
-            value = math.log10(line.y[nearest]) if log_y else line.y[nearest]
+            value = spec.y_position(line.y[_nearest(xs, x)])
             level = min(1.0, max(0.0, (value - low) / (high - low))) if high > low else 0.5
             spark += SPARKS[min(len(SPARKS) - 1, int(level * len(SPARKS)))]
-        rows.append(f"{_label(line):<{width}}  {spark:<{columns}}  {fmt(line.y[0])} -> {fmt(line.y[-1])}")
+        first, last = _value(spec, line.y[0]), _value(spec, line.y[-1])
+        rows.append(f"{line.shown_label:<{width}}  {spark:<{columns}}  {first} -> {last}")
+    return rows
+
+
+def _bars(spec: Chart) -> list[str]:
+    """One value per variant as a text bar from zero, so sizes compare by length."""
+    names = spec.x_names or []
+    rows = []
+    for line in spec.lines:
+        values = dict(zip(line.x, line.y, strict=True))
+        top = max((abs(v) for v in values.values()), default=0.0)
+        width = max((len(name) for name in names), default=0)
+        for index, name in enumerate(names):
+            value = values.get(float(index))
+            if value is None:
+                rows.append(f"{name:<{width}}  no value")
+                continue
+            length = max(1, round(BAR_WIDTH * abs(value) / top)) if top > 0 else 1
+            rows.append(f"{name:<{width}}  {'█' * length:<{BAR_WIDTH}}  {_value(spec, value)}")
     return rows
 
 
@@ -265,7 +216,3 @@ def _nearest(xs: list[float], x: float) -> int:
     if right == len(xs):
         return len(xs) - 1
     return right if xs[right] - x < x - xs[right - 1] else right - 1
-
-
-def _label(line: Line) -> str:
-    return f"{line.label} (diverged)" if line.diverged else line.label

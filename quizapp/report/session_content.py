@@ -15,7 +15,7 @@ from quizapp.formatting import key_metrics, shown
 from quizapp.grading import Verdict
 from quizapp.models import FollowUp, Question
 from quizapp.progress import CalibrationRow, SessionSummary, calibration, session_summary
-from quizapp.report.charts import Chart, curve_chart
+from quizapp.report.charts import Chart, question_chart
 from quizapp.store import AttemptRecord, SessionRecord
 from sims.result import SimResult
 
@@ -151,7 +151,6 @@ def _outcome(question: Question | None, attempt: AttemptRecord | None) -> Outcom
         state = "The run did not decide this outcome: every seed diverged or gave no value."
     else:
         state = "Right." if verdict.correct else "Wrong."
-    focus = question.prediction.observable if question else ""
     return Outcome(
         state=state,
         correct=verdict.correct if verdict else None,
@@ -162,7 +161,7 @@ def _outcome(question: Question | None, attempt: AttemptRecord | None) -> Outcom
         wall_seconds=result.wall_seconds,
         diverged=diverged,
         metrics=_metrics(result),
-        chart=curve_chart(result, focus),
+        chart=question_chart(question, result),
         **base,
     )
 
