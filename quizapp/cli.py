@@ -7,21 +7,43 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+DESCRIPTION = """\
+Interview practice on how neural networks train: predict the outcome, then \
+watch a real model train.
+
+Run `quizapp` with no command to open the terminal app. On its home screen, \
+pick a topic with the arrow keys and press Enter, or press m for a mixed set; \
+`quizapp --topic NAME` starts a session on that topic at once (`quizapp \
+questions list` shows the topics). `quizapp serve` opens the same app in a \
+web browser."""
+
+
+class ParagraphFormatter(argparse.HelpFormatter):
+    """Wraps each paragraph of the description to the terminal, keeping the blank lines between them."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n\n".join(super(ParagraphFormatter, self)._fill_text(p, width, indent) for p in text.split("\n\n"))
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="quizapp",
-        description="Interview practice on how neural networks train: predict the outcome, then watch a real model.",
-    )
-    parser.add_argument("--topic", default=None, help="start a practice session on this topic at once")
-    parser.add_argument("--count", type=int, default=5, help="questions in that session (default %(default)s)")
+    parser = argparse.ArgumentParser(prog="quizapp", description=DESCRIPTION, formatter_class=ParagraphFormatter)
     parser.add_argument(
-        "--db", type=Path, default=None, help="session database (default: $QUIZAPP_DB or the user data folder)"
+        "--topic", default=None, metavar="NAME", help="open the app with a session on this topic already started"
+    )
+    parser.add_argument(
+        "--count", type=int, default=5, metavar="N", help="questions in that session (default %(default)s)"
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="session database (default: $QUIZAPP_DB or the user data folder)",
     )
     parser.add_argument(
         "--questions", dest="bank", type=Path, default=None, metavar="DIR", help="a question bank folder"
     )
-    commands = parser.add_subparsers(dest="command")
+    commands = parser.add_subparsers(dest="command", title="commands (none: open the terminal app)", metavar="COMMAND")
     commands.add_parser(
         "sim",
         help="list, run or benchmark the simulations (same as `python -m sims`)",
@@ -42,8 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _report_commands(commands: argparse._SubParsersAction) -> None:
     # --db and --questions may come after the command too; SUPPRESS keeps a value given before it.
     shared = argparse.ArgumentParser(add_help=False)
-    shared.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="session database")
-    shared.add_argument("--questions", dest="bank", type=Path, default=argparse.SUPPRESS, metavar="DIR")
+    shared.add_argument("--db", type=Path, default=argparse.SUPPRESS, metavar="PATH", help="session database")
+    shared.add_argument(
+        "--questions", dest="bank", type=Path, default=argparse.SUPPRESS, metavar="DIR", help="a question bank folder"
+    )
     sessions = commands.add_parser("sessions", help="list the stored sessions", parents=[shared])
     sessions.add_argument("action", choices=["list"], help="list: one line per session, newest first")
     export = commands.add_parser(
@@ -54,6 +78,27 @@ def _report_commands(commands: argparse._SubParsersAction) -> None:
     report = commands.add_parser("report", help="a progress report over every session", parents=[shared])
     report.add_argument("--all", action="store_true", required=True, help="cover every stored session")
     _output_arguments(report, "./quizapp-progress.FORMAT")
+    serve = commands.add_parser(
+        "serve",
+        help="open the same app in a web browser (textual-serve)",
+        description="Serve the app to a web browser: each tab runs its own app on the same database. "
+        "Report exports are saved on this machine and also downloaded by the browser.",
+        parents=[shared],
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default %(default)s: this machine only)"
+    )
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default %(default)s)")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is out of range; allowed: 1 to 65535")
+    return port
 
 
 def _output_arguments(parser: argparse.ArgumentParser, default_file: str) -> None:
@@ -89,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if parsed.command == "export":
             return report_cli.export(parsed.bank, parsed.db, parsed.session_id, parsed.format, parsed.output)
         return report_cli.report_all(parsed.bank, parsed.db, parsed.format, parsed.output)
+    if parsed.command == "serve":
+        from quizapp.serve import serve
+
+        return serve(parsed.host, parsed.port, parsed.db, parsed.bank)
     from quizapp.tui.app import run
 
     return run(parsed.bank, parsed.db, parsed.topic, parsed.count)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 
-from quizapp.bank import BankError, check_bank, default_path, load_bank
+from quizapp.bank import Bank, BankError, check_bank, default_path, load_bank
 
 
 def validate(path: Path | None) -> int:
@@ -23,17 +25,36 @@ def validate(path: Path | None) -> int:
     return 0
 
 
+#: The listing is laid out for this many columns at most (fewer when the terminal is narrower).
+LIST_WIDTH = 80
+
+
 def listing(path: Path | None) -> int:
     try:
         bank = load_bank(path)
     except BankError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    for topic, questions in sorted(bank.by_topic().items()):
-        print(f"{topic} ({len(questions)})")
-        for question in questions:
-            first_line = question.prompt.strip().splitlines()[0]
-            short = first_line if len(first_line) <= 70 else first_line[:67] + "..."
-            print(f"  {question.id:<36} {question.difficulty:<6} {question.prediction.kind:<6} {short}")
-    print(f"\n{len(bank.questions)} questions, {len(bank.by_topic())} topics")
+    width = max(40, min(LIST_WIDTH, shutil.get_terminal_size((LIST_WIDTH, 24)).columns))
+    try:
+        print("\n".join(listing_lines(bank, width)))
+    except BrokenPipeError:  # piped into `head`, which closed early
+        sys.stderr.close()
     return 0
+
+
+def listing_lines(bank: Bank, width: int = LIST_WIDTH) -> list[str]:
+    """Each topic, then per question a line of id, difficulty and kind, and the prompt's start below it.
+
+    Two lines per question so that long ids and the prompt both fit `width` columns.
+    """
+    id_width = min(max((len(q.id) for q in bank.questions), default=0), width - 20)
+    lines = []
+    for topic, questions in sorted(bank.by_topic().items()):
+        lines.append(f"{topic} ({len(questions)} question{'s' if len(questions) != 1 else ''})")
+        for question in questions:
+            lines.append(f"  {question.id:<{id_width}}  {question.difficulty:<6}  {question.prediction.kind}")
+            first_line = question.prompt.strip().splitlines()[0]
+            lines.append("    " + textwrap.shorten(first_line, width - 4, placeholder=" ..."))
+    lines.append(f"\n{len(bank.questions)} questions, {len(bank.by_topic())} topics")
+    return lines

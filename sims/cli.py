@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import textwrap
 import threading
 import typing
 from collections.abc import Sequence
@@ -12,7 +14,16 @@ from pathlib import Path
 
 from sims.registry import SIMULATIONS, get
 from sims.result import ProgressEvent, SimResult
-from sims.spec import DEFAULT_SEEDS, Cancelled, ParamsBase, SimError, Simulation, allowed_range
+from sims.spec import (
+    DEFAULT_SEEDS,
+    MAX_SEEDS,
+    Cancelled,
+    ParamsBase,
+    SimError,
+    Simulation,
+    allowed_range,
+    check_seed_count,
+)
 
 
 def build_parser(prog: str = "python -m sims") -> argparse.ArgumentParser:
@@ -31,7 +42,11 @@ def build_parser(prog: str = "python -m sims") -> argparse.ArgumentParser:
         help="override a param; lists as 16,64,256 (repeatable)",
     )
     run.add_argument(
-        "--seeds", type=int, default=len(DEFAULT_SEEDS), metavar="K", help="train seeds 0..K-1 (default %(default)s)"
+        "--seeds",
+        type=int,
+        default=len(DEFAULT_SEEDS),
+        metavar="K",
+        help=f"train seeds 0..K-1, K from 1 to {MAX_SEEDS} (default %(default)s)",
     )
     run.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:N or mps (default: $SIMS_DEVICE or auto)")
     run.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the full result as JSON")
@@ -71,28 +86,64 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m sims") -> int
 # -- list -----------------------------------------------------------------------------------
 
 
+#: The listing is laid out for this many columns at most (fewer when the terminal is narrower).
+LIST_WIDTH = 80
+
+
 def print_listing(sims: list[Simulation]) -> None:
+    """Each simulation as indented blocks (a param or observable per block) that fit the terminal."""
+    width = max(40, min(LIST_WIDTH, shutil.get_terminal_size((LIST_WIDTH, 24)).columns))
     for sim in sims:
-        defaults = sim.params_model()
-        print(f"{sim.name}: {sim.title}\n  {sim.summary}\n  params:")
-        properties = sim.params_model.model_json_schema()["properties"]
-        for field, info in sim.params_model.model_fields.items():
-            value = getattr(defaults, field)
-            shown = "full batch" if value is None else ",".join(map(str, value)) if isinstance(value, list) else value
-            allowed = allowed_range(properties[field]) or _any_of(properties[field])
-            print(f"    {field:<18} = {shown!s:<20} {allowed:<28} {info.description or ''}")
-        print("  observables:")
-        for spec in sim.observables(defaults):
-            extra = f" of {{{', '.join(spec.choices)}}}" if spec.choices else ""
-            asked = f" [per variant: {', '.join(spec.variants)}]" if spec.variants else ""
-            print(f"    {spec.name:<34} {spec.kind}{extra}{asked}\n      {spec.description}")
-        print()
+        print("\n".join(listing_lines(sim, width)) + "\n")
+
+
+def listing_lines(sim: Simulation, width: int = LIST_WIDTH) -> list[str]:
+    """One simulation: title, summary, then each param (default, bounds) and observable, wrapped to `width`."""
+    defaults = sim.params_model()
+    lines = [f"{sim.name}: {sim.title}", *_wrap(sim.summary, 2, width), "  params:"]
+    properties = sim.params_model.model_json_schema()["properties"]
+    for field, info in sim.params_model.model_fields.items():
+        value = getattr(defaults, field)
+        shown = "none" if value is None else ",".join(map(str, value)) if isinstance(value, list) else value
+        allowed = allowed_range(properties[field]) or _any_of(properties[field])
+        lines += _head(f"{field} = {shown}", f"allowed: {allowed}" if allowed else "", width)
+        lines += _wrap(info.description or "", 8, width)
+    lines.append("  observables:")
+    for spec in sim.observables(defaults):
+        head = f"{spec.name}: {spec.kind}" + (f" of {{{', '.join(spec.choices)}}}" if spec.choices else "")
+        lines += _head(head, f"per variant: {', '.join(spec.variants)}" if spec.variants else "", width)
+        lines += _wrap(spec.description, 8, width)
+    return lines
+
+
+def _head(head: str, detail: str, width: int) -> list[str]:
+    """A block's first line, with its detail beside it when both fit, else on the lines below."""
+    joined = f"{head}   {detail}" if detail else head
+    if 4 + len(joined) <= width:
+        return ["    " + joined]
+    return _wrap(head, 4, width, 8) + _wrap(detail, 8, width)
+
+
+def _wrap(text: str, indent: int, width: int, then: int | None = None) -> list[str]:
+    """`text` wrapped to `width`, the first line indented by `indent`, the rest by `then` (default the same)."""
+    if not text:
+        return []
+    return textwrap.wrap(
+        text,
+        width,
+        initial_indent=" " * indent,
+        subsequent_indent=" " * (indent if then is None else then),
+        break_on_hyphens=False,
+    )
 
 
 def _any_of(schema: dict[str, object]) -> str:
     options = schema.get("anyOf")
     if isinstance(options, list):
-        parts = [allowed_range(o) or str(o.get("type", "")) for o in options if isinstance(o, dict)]
+        # "null" is spelled as `--set` takes it: none
+        parts = [
+            allowed_range(o) or str(o.get("type", "")).replace("null", "none") for o in options if isinstance(o, dict)
+        ]
         return " or ".join(p for p in parts if p)
     return ""
 
@@ -149,9 +200,8 @@ class ProgressBar:
 
 def run_command(args: argparse.Namespace) -> int:
     sim = get(args.name)
+    check_seed_count(args.seeds, "--seeds")
     params: ParamsBase = sim.params(parse_overrides(sim, args.overrides))
-    if args.seeds < 1:
-        raise SimError("--seeds must be at least 1")
     bar = ProgressBar(sim.name)
     cancel = threading.Event()
     try:

@@ -18,6 +18,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from sims.result import ObservableSpec, ProgressEvent, SimResult
 
 DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2, 3, 4)
+#: Most seeds one run may train. Each seed adds a copy of every variant's model to the stacked
+#: job, so time and memory grow in proportion; agreement over 5 to 10 seeds already tells luck
+#: from a real effect. 32 leaves room for a careful check (about six times a default run) while
+#: a mistyped 500 is refused before it holds the machine for minutes.
+MAX_SEEDS = 32
 
 ProgressCallback = Callable[[ProgressEvent], None]
 
@@ -117,11 +122,21 @@ def check_seeds(sim: str, seeds: Sequence[int]) -> list[int]:
     seed_list = list(seeds)
     if not seed_list:
         raise ParamError(f"{sim}: at least one seed is needed")
+    check_seed_count(len(seed_list), f"{sim}: number of seeds")  # before the checks that print the list
     if any(not isinstance(s, int) or isinstance(s, bool) or not 0 <= s < 2**31 for s in seed_list):
         raise ParamError(f"{sim}: seeds must be whole numbers from 0 to 2^31 - 1 (got {seed_list})")
     if len(set(seed_list)) != len(seed_list):
         raise ParamError(f"{sim}: seeds must be distinct (got {seed_list})")
     return seed_list
+
+
+def check_seed_count(count: int, label: str) -> None:
+    """Refuse more than MAX_SEEDS seeds with one message, from the API and the CLI alike.
+
+    `label` names what the user gave: "--seeds" on the command line, the simulation otherwise.
+    """
+    if not 1 <= count <= MAX_SEEDS:
+        raise ParamError(f"{label} {count} is out of range; allowed: 1 to {MAX_SEEDS} seeds")
 
 
 def _execute(

@@ -1,4 +1,7 @@
-"""Screens that write study reports: the file is rendered in a thread worker, then announced."""
+"""Screens that write study reports: the file is rendered in a thread worker, then announced.
+
+In a browser (`quizapp serve`) the file is also delivered to it as a download.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +42,15 @@ class ExportingScreen(QuizScreen):
         what = "Progress report" if message.session_id is None else f"Session {message.session_id}"
         if message.path is None:
             self.notify(message.error or "export failed", title=f"{what} not written", severity="error")
+        elif self.app.is_web:
+            # In a browser (`quizapp serve`) the saved file sits on the server, out of the
+            # learner's reach: send it to the browser too, as the same bytes.
+            self.app.deliver_binary(message.path, open_method="download", name="report")
+            self.notify(
+                f"Downloading {message.path.name} in your browser; also saved on the server to {message.path}",
+                title=f"{what} exported",
+                timeout=8,
+            )
         else:
             self.notify(f"Saved to {message.path}", title=f"{what} exported", timeout=8)
 

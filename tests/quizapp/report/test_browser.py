@@ -1,14 +1,12 @@
 """The HTML report opened in a real headless Chromium: it renders, charts show, nothing errors.
 
-Needs Debian's `chromium` and `chromium-driver` (CI installs them). Without them the test is
-skipped, unless QUIZAPP_REQUIRE_BROWSER=1 (set by CI), where a missing browser is a failure.
+The `browser` fixture (tests/quizapp/conftest.py) skips without Chromium, or fails under CI.
 Set QUIZAPP_SCREENSHOTS=DIR to keep the screenshots for a look.
 """
 
 import base64
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,42 +18,6 @@ from quizapp.store import Store
 from tests.quizapp.report.sessions import FAST, answer_fully, fast_questions
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
-# Chromium on a machine with no network: no background fetches, no first-run work.
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-)
-
-
-@pytest.fixture
-def browser(tmp_path):
-    if not (CHROMIUM and DRIVER):
-        message = "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
-        if os.environ.get("QUIZAPP_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in (*FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1000,900"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    yield driver
-    driver.quit()
 
 
 def keep(png: bytes, name: str, tmp_path: Path) -> Path:
