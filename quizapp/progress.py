@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
 from quizapp.bank import Bank
-from quizapp.store import CONFIDENCE_LEVELS, AttemptRecord, SessionRecord
+from quizapp.store import CONFIDENCE_LEVELS, AttemptOverview, AttemptRecord, SessionOverview, SessionRecord
 
 NOT_SAID = "not said"
+#: A stored session with its run results (a report) or without them (the app's lists): progress reads
+#: only scores, verdicts and times, which both carry.
+Session = SessionRecord | SessionOverview
+Attempt = AttemptRecord | AttemptOverview
 
 
 class TopicProgress(BaseModel):
@@ -22,7 +27,7 @@ class TopicProgress(BaseModel):
     predictions_right: int = 0
 
 
-def topic_progress(records: list[SessionRecord], bank: Bank) -> list[TopicProgress]:
+def topic_progress(records: Sequence[Session], bank: Bank) -> list[TopicProgress]:
     topics = {topic: TopicProgress(topic=topic, questions=len(qs)) for topic, qs in bank.by_topic().items()}
     seen: dict[str, set[str]] = {topic: set() for topic in topics}
     scores: dict[str, list[float]] = {topic: [] for topic in topics}
@@ -72,7 +77,7 @@ def _minutes(start: str, end: str | None) -> float:
     return max(0.0, (ended - started).total_seconds() / 60)
 
 
-def session_summary(record: SessionRecord, bank: Bank) -> SessionSummary:
+def session_summary(record: Session, bank: Bank) -> SessionSummary:
     """Score, predictions and time for one session, overall and by topic."""
     per_topic: dict[str, dict[str, list]] = {}
     last_activity = record.started_at
@@ -129,7 +134,7 @@ class CalibrationRow(BaseModel):
         return self.right / self.predictions if self.predictions else None
 
 
-def calibration(attempts: list[AttemptRecord]) -> list[CalibrationRow]:
+def calibration(attempts: Sequence[Attempt]) -> list[CalibrationRow]:
     """Decided predictions grouped by the confidence said when locking, least sure first.
 
     A learner is well calibrated when the right-rate climbs with the stated confidence.

@@ -32,9 +32,15 @@ class QuizApp(App[None]):
         self.start_count = count
 
     def on_mount(self) -> None:
+        from quizapp.store import SessionOverview
+        from quizapp.tui.warmup import start_warmup
+
+        # The newest unfinished session, for the palette's Resume; the home screen's reader keeps it current.
+        self.latest_unfinished: SessionOverview | None = None
         self.push_screen(HomeScreen())
         if self.start_topic is not None:
             self.start_practice(self.start_topic, self.start_count)
+        start_warmup(self)  # torch and the simulations' imports, in the background once the screen is drawn
 
     def start_practice(self, topic: str | None, count: int) -> None:
         self.go_home()
@@ -85,9 +91,8 @@ class QuizApp(App[None]):
                 "Write the HTML report over every session",
                 partial(screen.write_report, None, "html"),
             )
-        unfinished = self.store.unfinished()
-        if unfinished:
-            latest = unfinished[0]
+        latest = self.latest_unfinished  # read in the home screen's worker: no database read here
+        if latest is not None:
             yield SystemCommand(
                 f"Resume '{latest.title}'", "Continue the unfinished session", partial(self.resume_practice, latest.id)
             )

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from quizapp.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
+from quizapp.store import MIGRATIONS, SCHEMA_VERSION, AttemptOverview, Store, StoreError
 
 
 def test_every_step_is_saved_and_read_back(tmp_path):
@@ -62,7 +62,7 @@ def test_a_first_version_database_upgrades_in_place_and_keeps_its_sessions(tmp_p
         attempt = store.session(1).attempts[0]
     assert attempt.answer == "kept" and attempt.prediction == "16" and attempt.confidence is None
     version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
-    assert version == SCHEMA_VERSION == 2
+    assert version == SCHEMA_VERSION
 
 
 def test_a_locked_prediction_cannot_change(tmp_path):
@@ -148,3 +148,52 @@ def test_the_path_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("QUIZAPP_DB", str(tmp_path / "elsewhere.db"))
     with Store() as store:
         assert store.path == tmp_path / "elsewhere.db"
+
+
+def columns_read(store: Store, read) -> set[tuple[str, str]]:
+    """The (table, column) pairs SQLite reads while `read` runs, from its authorizer."""
+    seen: set[tuple[str, str]] = set()
+
+    def authorize(action, table, column, *_):
+        if action == sqlite3.SQLITE_READ:
+            seen.add((table, column))
+        return sqlite3.SQLITE_OK
+
+    store._db.set_authorizer(authorize)
+    try:
+        read()
+    finally:
+        store._db.set_authorizer(None)
+    return seen
+
+
+def test_overviews_match_the_full_records_without_reading_any_result(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        first = store.start_session("batch-size", ["q1", "q2", "q3"])
+        right = store.start_attempt(first, 0, "q1")
+        store.lock_prediction(right, 100.0, "certain")
+        store.save_run(right, "finished", '{"curves": "' + "x" * 200_000 + '"}', '{"correct": true, "seeds": 5}')
+        store.save_answer(right, "one update per batch")
+        store.save_ticks(right, ["count"], 0.5)
+        store.finish_attempt(right)
+        wrong = store.start_attempt(first, 1, "q2")
+        store.lock_prediction(wrong, "16")
+        store.save_run(wrong, "finished", "{}", '{"correct": false}')
+        store.finish_session(first)
+        second = store.start_session("mixed", ["q3", "q4"])
+        store.save_run(store.start_attempt(second, 0, "q3"), "cancelled", None, None)
+        store.start_session("empty", ["q5"])
+        overviews = store.session_overviews()
+        full = store.sessions()
+        light_reads = columns_read(store, store.session_overviews)
+        full_reads = columns_read(store, store.sessions)
+    assert [o.id for o in overviews] == [s.id for s in full] == [3, second, first]  # newest first
+    for overview, record in zip(overviews, full, strict=True):
+        assert overview.model_dump(exclude={"attempts"}) == record.model_dump(exclude={"attempts"})
+        assert overview.next_position == record.next_position
+        for light, heavy in zip(overview.attempts, record.attempts, strict=True):
+            assert light.model_dump() == {name: getattr(heavy, name) for name in AttemptOverview.model_fields}
+    assert [a.correct for a in overviews[2].attempts] == [True, False] and overviews[1].attempts[0].correct is None
+    assert ("attempts", "result") in full_reads and ("attempts", "answer") in full_reads  # the check sees reads
+    assert ("attempts", "result") not in light_reads and ("attempts", "answer") not in light_reads
+    assert ("attempts", "verdict") in light_reads  # only its `correct`, taken out by SQLite

@@ -1,19 +1,30 @@
-"""The first screen: topics with the learner's progress; start, mix or resume."""
+"""The first screen: topics with the learner's progress; start, mix or resume.
+
+It is drawn at once, the topics table loading; the sessions are read in a worker
+(`SessionsReader`) and the table fills in when they arrive. They are read again whenever the
+screen comes back, and whenever another screen comes up (a session may have started or
+finished), which keeps the app's `latest_unfinished` (the command palette's Resume) true.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from quizapp.formatting import percent
-from quizapp.progress import topic_progress
+from quizapp.progress import TopicProgress, topic_progress
+from quizapp.store import SessionOverview
+from quizapp.tui.messages import SessionsRead
 from quizapp.tui.screens.exporting import ExportingScreen
+from quizapp.tui.screens.reading import SessionsReader
 
 SESSION_LENGTH = 5
 
 
-class HomeScreen(ExportingScreen):
+class HomeScreen(SessionsReader, ExportingScreen):
     BINDINGS = [
         Binding("enter", "start_topic", "Practise topic", priority=True),
         Binding("m", "start_mixed", "Mixed set"),
@@ -22,6 +33,11 @@ class HomeScreen(ExportingScreen):
         Binding("p", "progress_report", "Progress report"),
         Binding("q", "app.quit", "Quit"),
     ]
+
+    #: Progress per topic; None until the first read arrives (the table shows a loading indicator).
+    topics: reactive[list[TopicProgress] | None] = reactive(None, init=False)
+    #: The newest unfinished session, which r resumes.
+    unfinished: reactive[SessionOverview | None] = reactive(None, init=False)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -33,30 +49,54 @@ class HomeScreen(ExportingScreen):
     def on_mount(self) -> None:
         table = self.query_one("#topics", DataTable)
         table.add_columns("topic", "questions", "seen", "avg score", "predictions right")
-        self.refresh_progress()
-        table.focus()
+        table.loading = True
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
 
     def on_screen_resume(self) -> None:
+        # Also sent when the screen is first pushed, so this is the first read too.
         self.refresh_progress()
 
+    def _screen_changed(self, screen: Screen) -> None:
+        """Another screen came up, maybe as a session started or finished: keep the palette's Resume true."""
+        if screen is not self:  # coming back here is on_screen_resume's
+            self.refresh_progress()
+
     def refresh_progress(self) -> None:
+        """Read the sessions again in a worker; the table keeps what it shows until they arrive."""
+        self.read_sessions()
+
+    def on_sessions_read(self, message: SessionsRead) -> None:
+        if message.error is not None:
+            self.notify(message.error, title="Past sessions not read", severity="error")
+            if self.topics is None:  # still offer the topics, without progress
+                self.topics = topic_progress([], self.quiz.bank)
+            return
+        latest = next((s for s in message.sessions if s.finished_at is None), None)
+        self.quiz.latest_unfinished = latest  # the command palette's Resume
+        self.unfinished = latest
+        self.topics = topic_progress(message.sessions, self.quiz.bank)
+
+    def watch_topics(self, topics: list[TopicProgress] | None) -> None:
         table = self.query_one("#topics", DataTable)
         table.clear()
-        records = self.quiz.store.sessions()
-        for row in topic_progress(records, self.quiz.bank):
-            score = percent(row.average_score)
+        for row in topics or []:
             right = "-" if not row.predictions else f"{row.predictions_right}/{row.predictions}"
-            table.add_row(row.topic, str(row.questions), str(row.seen), score, right, key=row.topic)
-        unfinished = [r for r in records if r.finished_at is None]
+            table.add_row(
+                row.topic, str(row.questions), str(row.seen), percent(row.average_score), right, key=row.topic
+            )
+        if table.loading:
+            table.loading = False
+            table.focus()  # a loading widget cannot take focus, so it gets it now
+
+    def watch_unfinished(self, latest: SessionOverview | None) -> None:
         hint = self.query_one("#resume-hint", Static)
-        if unfinished:
-            latest = unfinished[0]
+        if latest is None:
+            hint.update("")
+        else:
             hint.update(
                 f"Unfinished: '{latest.title}', question {latest.next_position + 1} of "
                 f"{len(latest.question_ids)}. Press r to resume."
             )
-        else:
-            hint.update("")
 
     def action_start_topic(self) -> None:
         table = self.query_one("#topics", DataTable)
@@ -76,8 +116,9 @@ class HomeScreen(ExportingScreen):
         self.quiz.open_sessions()
 
     def action_resume(self) -> None:
-        unfinished = self.quiz.store.unfinished()
-        if unfinished:
-            self.quiz.resume_practice(unfinished[0].id)
+        if self.topics is None:
+            self.notify("Still reading your sessions; try again in a moment.")
+        elif self.unfinished is not None:
+            self.quiz.resume_practice(self.unfinished.id)
         else:
             self.notify("No unfinished session.")

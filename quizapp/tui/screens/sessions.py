@@ -1,21 +1,31 @@
-"""Past sessions: open one to see its summary, or resume it if unfinished."""
+"""Past sessions: open one to see its summary, or resume it if unfinished.
+
+The list is read in a worker (`SessionsReader`), without the runs' results, and drawn when it
+arrives; the table shows a loading indicator until then.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Header, Static
 
 from quizapp.formatting import percent
-from quizapp.progress import session_summary
+from quizapp.progress import SessionSummary, session_summary
+from quizapp.tui.messages import SessionsRead
 from quizapp.tui.screens.exporting import SessionExportScreen
+from quizapp.tui.screens.reading import SessionsReader
 
 
-class SessionsScreen(SessionExportScreen):
+class SessionsScreen(SessionsReader, SessionExportScreen):
     BINDINGS = [
         Binding("enter", "open", "Open", priority=True),
         Binding("escape", "app.pop_screen", "Back"),
     ]
+
+    #: One summary per session, newest first; None until the read arrives.
+    summaries: reactive[list[SessionSummary] | None] = reactive(None, init=False)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -29,25 +39,36 @@ class SessionsScreen(SessionExportScreen):
     def on_mount(self) -> None:
         table = self.query_one("#sessions", DataTable)
         table.add_columns("#", "started", "session", "answered", "avg score", "predictions", "state")
-        for record in self.quiz.store.sessions():
-            s = session_summary(record, self.quiz.bank)
-            score = percent(s.average_score)
+        table.loading = True
+        self.read_sessions()
+
+    def on_sessions_read(self, message: SessionsRead) -> None:
+        if message.error is not None:
+            self.notify(message.error, title="Past sessions not read", severity="error")
+        self.summaries = [session_summary(s, self.quiz.bank) for s in message.sessions]
+
+    def watch_summaries(self, summaries: list[SessionSummary] | None) -> None:
+        table = self.query_one("#sessions", DataTable)
+        table.clear()
+        for s in summaries or []:
             table.add_row(
                 str(s.session_id),
-                record.started_at[:16].replace("T", " "),
+                s.started.strftime("%Y-%m-%d %H:%M"),
                 s.title,
                 f"{s.answered}/{s.questions}",
-                score,
+                percent(s.average_score),
                 f"{s.predictions_right}/{s.predictions}",
                 "finished" if s.finished else "unfinished",
                 key=str(s.session_id),
             )
+        table.loading = False
         table.focus()
 
     def session_to_export(self) -> int | None:
         table = self.query_one("#sessions", DataTable)
         if table.row_count == 0:
-            self.notify("No sessions yet.", severity="warning")
+            waiting = self.summaries is None
+            self.notify("Still reading the sessions." if waiting else "No sessions yet.", severity="warning")
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         assert key is not None
@@ -57,8 +78,8 @@ class SessionsScreen(SessionExportScreen):
         session_id = self.session_to_export()
         if session_id is None:
             return
-        record = self.quiz.store.session(session_id)
-        if record.finished_at is None:
+        summary = next(s for s in self.summaries or [] if s.session_id == session_id)
+        if not summary.finished:
             self.quiz.resume_practice(session_id)
             return
         from quizapp.practice import Practice

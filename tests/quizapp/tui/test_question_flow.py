@@ -141,7 +141,7 @@ async def test_a_question_from_prompt_to_score(tmp_path, monkeypatch):
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.screen, SessionsScreen)
-        assert app.screen.query_one("#sessions").row_count == 1
+        await wait_for(pilot, lambda: app.screen.query_one("#sessions").row_count == 1)  # read in a worker
         await pilot.press("m")
         markdown = reports / "quizapp-session-1.md"
         await wait_for(pilot, markdown.exists)
@@ -263,8 +263,8 @@ async def test_after_sigkill_the_app_reopens_with_everything_and_resumes(tmp_pat
     assert done.returncode == -9, done.stderr
     app = QuizApp(load_bank(tmp_path / "bank"), Store(db))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        assert "Press r to resume" in str(app.screen.query_one("#resume-hint", Static).render())
+        hint = app.screen.query_one("#resume-hint", Static)
+        await wait_for(pilot, lambda: "Press r to resume" in str(hint.render()))  # the sessions are read in a worker
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, QuestionScreen)
@@ -286,7 +286,7 @@ async def test_a_choice_can_be_made_with_the_keyboard_alone(tmp_path):
 async def test_the_command_palette_offers_the_main_actions(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.latest_unfinished is not None)  # read by the home screen's worker
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert {"Mixed set", "Practise batch-size", "Past sessions"} <= set(titles)
         assert any(title.startswith("Resume 'batch-size'") for title in titles)

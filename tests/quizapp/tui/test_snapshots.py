@@ -17,6 +17,16 @@ from .test_question_flow import QUESTION
 SIZES = [(80, 24), (120, 40)]
 
 
+async def topics_shown(pilot) -> None:
+    """The home screen reads the sessions in a worker: the picture is taken once the table is filled."""
+    table = pilot.app.screen.query_one("#topics")
+    for _ in range(500):
+        if table.row_count and not table.loading:
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the topics table never filled")
+
+
 def app_for(tmp_path: Path, topic: str | None) -> QuizApp:
     folder = tmp_path / "bank"
     folder.mkdir()
@@ -26,7 +36,7 @@ def app_for(tmp_path: Path, topic: str | None) -> QuizApp:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_home_screen(snap_compare, tmp_path, size):
-    assert snap_compare(app_for(tmp_path, None), terminal_size=size)
+    assert snap_compare(app_for(tmp_path, None), terminal_size=size, run_before=topics_shown)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
