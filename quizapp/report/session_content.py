@@ -61,7 +61,8 @@ class QuestionReport(BaseModel):
     reached: bool
     finished: bool
     outcome: Outcome
-    answer: str
+    answer: str  # graded: as written before the run
+    revised_answer: str  # written after the run had shown something; kept, not graded ("" when none)
     rubric: list[RubricLine]
     score: float | None
     model_answer: str
@@ -118,6 +119,7 @@ def _question(position: int, question_id: str, attempt: AttemptRecord | None, ba
         finished=bool(attempt and attempt.finished_at),
         outcome=_outcome(question, attempt),
         answer=attempt.answer.strip() if attempt else "",
+        revised_answer=_revision(attempt),
         rubric=[
             RubricLine(criterion=item.criterion, weight=item.weight, ticked=item.id in ticked)
             for item in (question.rubric if question else [])
@@ -160,7 +162,7 @@ def _outcome(question: Question | None, attempt: AttemptRecord | None) -> Outcom
         device=result.device,
         wall_seconds=result.wall_seconds,
         diverged=diverged,
-        metrics=_metrics(result),
+        metrics=_metrics(result, question.prediction.observable if question else ""),
         chart=question_chart(question, result),
         **base,
     )
@@ -182,10 +184,19 @@ def _diverged(result: SimResult) -> list[str]:
     return lines
 
 
-def _metrics(result: SimResult) -> MetricTable | None:
+def _revision(attempt: AttemptRecord | None) -> str:
+    """The text edited after the run, when it differs from the graded answer."""
+    if attempt is None or attempt.revised_answer is None:
+        return ""
+    revised = attempt.revised_answer.strip()
+    return "" if revised == attempt.answer.strip() else revised
+
+
+def _metrics(result: SimResult, focus: str) -> MetricTable | None:
+    """The key numbers per variant, the predicted quantity's column first (as the app shows them)."""
     if not result.metrics:
         return None
-    names = key_metrics(result, MAX_METRIC_COLUMNS)
+    names = key_metrics(result, MAX_METRIC_COLUMNS, focus)
     has_diverged = any("diverged_runs" in row.values for row in result.metrics)
     columns = ["variant", *(name.replace("_", " ") for name in names), *(["diverged runs"] if has_diverged else [])]
     rows = [

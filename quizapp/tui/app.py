@@ -60,12 +60,12 @@ class QuizApp(App[None]):
     def go_home(self, note: str | None = None) -> None:
         """Back to the topics from anywhere. A session left on the way is saved and stays resumable,
         and the learner is told so: no command (palette included) drops a session silently."""
-        left = [screen for screen in self.screen_stack if isinstance(screen, QuizScreen) and screen.leave()]
+        told = [screen.leave() for screen in self.screen_stack if isinstance(screen, QuizScreen)]
         while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
         if not isinstance(self.screen, HomeScreen):
             self.push_screen(HomeScreen())
-        said = note or next((text for text in left if text), None)
+        said = note or next((text for text in told if text), None)
         if said:
             self.notify(said, title="Session saved", timeout=6)
 

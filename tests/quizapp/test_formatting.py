@@ -1,6 +1,6 @@
 """Values and bank text read the same in the app and in reports."""
 
-from quizapp.formatting import percent, reflow, shown
+from quizapp.formatting import key_metrics, percent, reflow, shown
 
 
 def test_a_hard_wrapped_line_that_starts_with_a_number_still_joins_its_paragraph():
@@ -18,3 +18,30 @@ def test_values_read_as_a_learner_expects():
         "100 updates",
     ]
     assert percent(None) == "-" and percent(0.755) == "76%"
+
+
+def test_the_predicted_quantity_leads_the_key_numbers():
+    from sims.result import MetricRow, SimResult
+
+    result = SimResult(
+        sim="s",
+        params={},
+        device="cpu",
+        torch_version="x",
+        seeds=[0],
+        wall_seconds=1.0,
+        variants=["16"],
+        series=[],
+        observables=[],
+        diverged=[],
+        metrics=[
+            MetricRow(
+                variant="16",
+                values={"epoch_seconds": 1.0, "final_train_loss": 0.2, "final_val_loss": 0.3, "diverged_runs": 0},
+            )
+        ],
+    )
+    assert key_metrics(result, 3) == ["epoch_seconds", "final_train_loss", "final_val_loss"]
+    assert key_metrics(result, 3, "lowest_val_loss_batch")[0] == "final_val_loss"
+    assert key_metrics(result, 2, "final_train_loss") == ["final_train_loss", "epoch_seconds"]
+    assert key_metrics(result, 3, "fastest_epoch") == ["epoch_seconds", "final_train_loss", "final_val_loss"]

@@ -3,7 +3,7 @@
 import pytest
 
 from quizapp.bank import load_bank
-from quizapp.grading import check_prediction, parse_prediction, rubric_score, suggested_items
+from quizapp.grading import check_prediction, parse_prediction, rubric_score, suggested_items, tolerance_hint
 from quizapp.models import Prediction, RubricItem
 from sims.result import consensus
 
@@ -11,6 +11,9 @@ NUMBER = Prediction(prompt="?", kind="number", observable="x", tolerance=0.1, un
 EXACT = Prediction(prompt="?", kind="number", observable="x", tolerance=0.0)
 CHOICE = Prediction(prompt="?", kind="choice", observable="x", choices=["16", "1024"])
 YES_NO = Prediction(prompt="?", kind="bool", observable="x")
+FRACTION = Prediction(prompt="?", kind="number", observable="x", tolerance=0.05, unit="fraction")
+RATE = Prediction(prompt="?", kind="number", observable="x", tolerance=0.3, unit="learning rate")
+EPOCH = Prediction(prompt="?", kind="number", observable="x", tolerance=0.2, unit="epoch")
 
 
 def test_numbers_within_tolerance_are_right():
@@ -35,7 +38,19 @@ def test_an_undecided_outcome_is_neither_right_nor_wrong():
 
 @pytest.mark.parametrize(
     ("prediction", "raw", "expected"),
-    [(NUMBER, " 1,000 ", 1000.0), (CHOICE, "1024", "1024"), (YES_NO, "Yes", True), (YES_NO, "n", False)],
+    [
+        (NUMBER, " 1,000 ", 1000.0),
+        (NUMBER, "12,500.5", 12500.5),
+        (NUMBER, "100 updates", 100.0),
+        (EPOCH, "12 epochs", 12.0),
+        (FRACTION, "88%", 0.88),
+        (FRACTION, "0.88", 0.88),
+        (RATE, "1e-3", 0.001),
+        (RATE, "3.16", 3.16),
+        (CHOICE, "1024", "1024"),
+        (YES_NO, "Yes", True),
+        (YES_NO, "n", False),
+    ],
 )
 def test_parsing_what_the_learner_typed(prediction, raw, expected):
     assert parse_prediction(prediction, raw) == expected
@@ -45,6 +60,9 @@ def test_parsing_what_the_learner_typed(prediction, raw, expected):
     ("prediction", "raw", "message"),
     [
         (NUMBER, "lots", "enter a number in updates"),
+        (NUMBER, "88%", "is a percentage; this answer is in updates"),
+        (NUMBER, "1,5", "use a dot for decimals"),
+        (FRACTION, "88", "a fraction lies between 0 and 1: type 0.88 or 88%"),
         (CHOICE, "64", "choose one of: 16, 1024"),
         (YES_NO, "maybe", "yes or no"),
     ],
@@ -52,6 +70,12 @@ def test_parsing_what_the_learner_typed(prediction, raw, expected):
 def test_unparseable_predictions_say_what_is_expected(prediction, raw, message):
     with pytest.raises(ValueError, match=message):
         parse_prediction(prediction, raw)
+
+
+def test_the_tolerance_is_said_before_locking():
+    assert tolerance_hint(FRACTION) == "A number (fraction); right if within 5% of the run's value."
+    assert "exact" in tolerance_hint(EXACT)
+    assert tolerance_hint(CHOICE) == ""
 
 
 RUBRIC = [

@@ -59,8 +59,8 @@ class SessionExportScreen(ExportingScreen):
     """A screen showing one session (or a list of them) that `e` and `m` export."""
 
     BINDINGS = [
-        Binding("e", "export('html')", "Export HTML"),
-        Binding("m", "export('md')", "Export Markdown"),
+        Binding("e", "export('html')", "HTML report"),
+        Binding("m", "export('md')", "Markdown"),
     ]
 
     def session_to_export(self) -> int | None:

@@ -26,11 +26,11 @@ SESSION_LENGTH = 5
 
 class HomeScreen(SessionsReader, ExportingScreen):
     BINDINGS = [
-        Binding("enter", "start_topic", "Practise topic", priority=True),
-        Binding("m", "start_mixed", "Mixed set"),
+        Binding("enter", "start_topic", "Practise", priority=True),
+        Binding("m", "start_mixed", "Mixed"),
         Binding("r", "resume", "Resume"),
-        Binding("s", "sessions", "Past sessions"),
-        Binding("p", "progress_report", "Progress report"),
+        Binding("s", "sessions", "Sessions"),
+        Binding("p", "progress_report", "Report"),
         Binding("q", "app.quit", "Quit"),
     ]
 

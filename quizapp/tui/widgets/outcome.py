@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from textual.app import ComposeResult
-from textual.content import Content
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 

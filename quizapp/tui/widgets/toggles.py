@@ -39,7 +39,7 @@ class _Wrapping(ToggleButton if TYPE_CHECKING else object):
         return [Content.assemble(glyph, " ", first), *(Content.assemble(" " * indent, line) for line in rest)]
 
     def render(self) -> Content:
-        return Content("\n").join(self._lines(self.content_region.width or self.size.width or 40))
+        return Content("\n").join(self._lines(self.size.width or 40))
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width
@@ -62,7 +62,7 @@ class ChoiceButton(_Wrapping, RadioButton):
         border: none;
         padding: 0;
         background: transparent;
-        & > .toggle--button { background: transparent; }
+        & > .toggle--button { background: transparent; color: $text; }
         &.-on > .toggle--button { color: $text-success; text-style: bold; }
     }
     """
@@ -85,6 +85,7 @@ class RubricBox(_Wrapping, Checkbox):
         }
         & > .toggle--button {
             background: transparent;
+            color: $text;
         }
         &.-on > .toggle--button {
             color: $text-success;

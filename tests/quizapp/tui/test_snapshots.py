@@ -4,6 +4,7 @@ Regenerate after an intended change with `pytest tests/quizapp/tui/test_snapshot
 and look at the SVGs before committing them.
 """
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ import pytest
 from quizapp.bank import load_bank
 from quizapp.store import Store
 from quizapp.tui.app import QuizApp
+from quizapp.tui.messages import SimFinished, SimProgress, SimStarted
+from sims.result import CurvePoints, ProgressEvent, SimResult
 
 from .test_question_flow import QUESTION
 
@@ -42,3 +45,67 @@ def test_home_screen(snap_compare, tmp_path, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_question_screen(snap_compare, tmp_path, size):
     assert snap_compare(app_for(tmp_path, "batch-size"), terminal_size=size)
+
+
+# -- the question screen through the moment: locked, during a run, after it, cancelled, grading -------------
+
+
+async def lock_ten(pilot) -> None:
+    screen = pilot.app.screen
+    screen.query_one("#answer").text = "One update per batch, so 10 updates."
+    screen.query_one("#prediction").value = "10"
+    screen.query_one("#confidence").value = "fairly sure"
+    await pilot.press("ctrl+l")
+
+
+@functools.cache
+def finished_run() -> SimResult:
+    """The question's real run; only its wall time is fixed, so the status line reads the same every time."""
+    from sims.registry import get
+
+    result = get("updates_per_epoch").run({"n_samples": 1000, "batch_sizes": [100]}, device="cpu")
+    return result.model_copy(update={"wall_seconds": 1.0})
+
+
+async def mid_run(pilot) -> None:
+    """The screen as it is 40% into a run: real curve points, delivered as the worker's messages are."""
+    await lock_ten(pilot)
+    screen = pilot.app.screen
+    result = finished_run()
+    screen.action_run()
+    screen.workers.cancel_group(screen, "sim")  # the screen's own worker would race the fixed messages below
+    screen.cancel_event.set()
+    screen.post_message(SimStarted(screen.run_number, "cpu"))
+    points = [CurvePoints(metric=s.metric, variant=s.variant, seed=s.seed, x=s.x[:4], y=s.y[:4]) for s in result.series]
+    screen.post_message(SimProgress(screen.run_number, ProgressEvent(fraction=0.4, stage="train", points=points)))
+    await pilot.pause()
+
+
+async def after_run(pilot) -> None:
+    await lock_ten(pilot)
+    screen = pilot.app.screen
+    screen.action_run()
+    screen.workers.cancel_group(screen, "sim")
+    screen.cancel_event.set()
+    screen.post_message(SimFinished(screen.run_number, finished_run()))
+    await pilot.pause()
+
+
+async def cancelled(pilot) -> None:
+    await mid_run(pilot)
+    await pilot.press("escape")
+
+
+async def grading(pilot) -> None:
+    await after_run(pilot)
+    await pilot.press("ctrl+g")
+    await pilot.pause()
+
+
+STAGES = {"locked": lock_ten, "running": mid_run, "finished": after_run, "cancelled": cancelled, "grading": grading}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_question_moment(snap_compare, tmp_path, size, stage):
+    assert snap_compare(app_for(tmp_path, "batch-size"), terminal_size=size, run_before=STAGES[stage])

@@ -1,0 +1,87 @@
+"""The graded answer is the one written before the run; leaving a session never loses it."""
+
+from textual.widgets import Input, Static, TextArea
+
+from quizapp.report import export_session
+from quizapp.store import Store
+from quizapp.tui.screens.grading import GradingScreen
+from quizapp.tui.screens.home import HomeScreen
+from quizapp.tui.screens.question import QuestionScreen
+
+from .test_question_flow import make_app, wait_for
+
+
+def told(app) -> list[str]:
+    """Record what the app tells the learner in notifications from now on."""
+    said: list[str] = []
+    notify = app.notify
+
+    def recording(message, *args, **kwargs):
+        said.append(str(message))
+        return notify(message, *args, **kwargs)
+
+    app.notify = recording
+    return said
+
+
+async def test_edits_after_the_run_are_kept_as_a_revision_and_not_graded(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIZAPP_REPORTS", str(tmp_path / "reports"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        answer = screen.query_one("#answer", TextArea)
+        answer.text = "An epoch is one update."  # wrong, and written before the run
+        screen.query_one("#prediction", Input).value = "10"
+        await pilot.press("ctrl+l", "ctrl+r")
+        assert "kept as a revision" in str(screen.query_one("#answer-label", Static).render())
+        await wait_for(pilot, lambda: screen.result is not None)
+        answer.text = "One update per batch, so 10 updates."  # what the run taught
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        grading = app.screen
+        assert isinstance(grading, GradingScreen)
+        # Suggestions come from the graded answer only: the revision names both cues, the graded text neither.
+        assert grading.ticked() == []
+        assert "An epoch is one update." in str(grading.query_one("#your-answer", Static).render())
+        assert "One update per batch" in str(grading.query_one("#revised-answer", Static).render())
+    with Store(tmp_path / "s.db") as store:
+        attempt = store.sessions()[0].attempts[0]
+        assert attempt.answer == "An epoch is one update." and attempt.answer_locked_at is not None
+        assert attempt.revised_answer == "One update per batch, so 10 updates."
+        report = export_session(store, app.bank, attempt.session_id, "md").read_text()
+    assert "Revised after the run (not graded)" in report and "> One update per batch" in report
+
+
+async def test_escape_goes_home_and_r_resumes_where_the_learner_was(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#answer", TextArea).text = "typed, then left at once"
+        said = told(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert any("r on the home screen resumes" in text for text in said)
+        await wait_for(pilot, lambda: app.latest_unfinished is not None)
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
+        assert app.screen.query_one("#answer", TextArea).text == "typed, then left at once"
+
+
+async def test_the_palette_does_not_drop_the_open_session_silently(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first = app.screen.practice.record.id
+        app.screen.query_one("#answer", TextArea).text = "half an answer"
+        said = told(app)
+        app.start_practice(None, 1)  # what the palette's "Mixed set" does
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen) and app.screen.practice.record.id != first
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["HomeScreen", "QuestionScreen"]
+        assert any("'batch-size' is kept" in text for text in said)
+    with Store(tmp_path / "s.db") as store:
+        kept = store.session(first)
+    assert kept.finished_at is None and kept.attempts[0].answer == "half an answer"
