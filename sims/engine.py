@@ -476,7 +476,7 @@ class _Trainer:
             self.done = [d + u for d, u in zip(self.done, self.per_epoch, strict=True)]
             self._check_divergence()
             self._record_epoch()
-            self._report((epoch + 1) / job.epochs, self.done)
+            self._report((epoch + 1) / job.epochs, self.done, last=epoch == job.epochs - 1)
         for r, trace in enumerate(self.traces):
             end = self.done[r] if trace.diverged_at is None else trace.diverged_at - 1
             trace.update_loss = self.loss_buffer[r, :end].tolist()
@@ -546,9 +546,10 @@ class _Trainer:
         pending.clear()
         return column
 
-    def _report(self, fraction: float, done: list[int]) -> None:
+    def _report(self, fraction: float, done: list[int], last: bool = False) -> None:
+        """Offer progress; the last report of a group always goes out, so a live chart gets every curve's tail."""
         start, width = self.span
-        self.tracker.update(start + width * fraction, lambda: self._new_points(done))
+        self.tracker.update(start + width * fraction, lambda: self._new_points(done), force=last)
 
     def _sync(self) -> None:
         if self.device.type == "cuda":

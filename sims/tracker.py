@@ -60,13 +60,15 @@ class Tracker:
         if self._cancel is not None and self._cancel.is_set():
             raise Cancelled(self.sim, self.fraction)
 
-    def update(self, within_stage: float, points: Callable[[], list[CurvePoints]] | None = None) -> None:
-        """Record progress; call `points` for the newest curve points only when an event is due."""
+    def update(
+        self, within_stage: float, points: Callable[[], list[CurvePoints]] | None = None, *, force: bool = False
+    ) -> None:
+        """Record progress; call `points` for the newest curve points only when an event is due (or forced)."""
         self._within = within_stage
         if self._progress is None:
             return
         now = time.monotonic()
-        if now - self._last_emit < 1.0 / MAX_RATE:
+        if not force and now - self._last_emit < 1.0 / MAX_RATE:
             return
         self._last_emit = now
         self._progress(ProgressEvent(fraction=self.fraction, stage=self._stage, points=points() if points else []))

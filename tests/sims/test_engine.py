@@ -140,14 +140,19 @@ def test_diverged_runs_show_up_in_the_result_not_as_an_error():
 def test_progress_is_rate_limited_and_carries_curve_points():
     events = []
     started = time.monotonic()
-    get("training_regimes").run({"n_samples": 300, "epochs": 8}, seeds=[0, 1], progress=events.append)
+    result = get("training_regimes").run({"n_samples": 300, "epochs": 8}, seeds=[0, 1], progress=events.append)
     elapsed = time.monotonic() - started
     fractions = [e.fraction for e in events]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    assert len(events) <= 20 * elapsed + 3
+    assert len(events) <= 20 * elapsed + 3 + 3  # plus the one final event each group of runs always sends
     points = [p for e in events for p in e.points]
     assert any(p.metric == "update_loss" and p.x for p in points)
     assert {p.variant for p in points} >= {"full-batch", "stochastic"}
+    # Every curve arrives whole while the run goes: a live chart never misses a run's last updates.
+    for series in result.series:
+        if series.metric == "update_loss":
+            live = [p for p in points if (p.metric, p.variant, p.seed) == ("update_loss", series.variant, series.seed)]
+            assert max(x for p in live for x in p.x) == series.x[-1], series.variant
 
 
 def test_cancel_stops_within_a_fraction_of_a_second():
