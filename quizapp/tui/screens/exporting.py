@@ -1,20 +1,24 @@
 """Screens that write study reports: the file is rendered in a thread worker, then announced.
 
 In a browser (`quizapp serve`) the file is also delivered to it as a download.
+The report package (Jinja2, the templates) is imported when a report is first written, not
+when the app starts: the home screen is one of these screens and should not wait for it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.binding import Binding
 
-from quizapp.report import ExportError, Format, export_progress, export_session, reports_dir
-from quizapp.report.export import session_filename
 from quizapp.store import Store, StoreError
 from quizapp.tui.messages import ReportExported
 from quizapp.tui.screens.base import QuizScreen
+
+if TYPE_CHECKING:
+    from quizapp.report import Format
 
 
 class ExportingScreen(QuizScreen):
@@ -22,10 +26,14 @@ class ExportingScreen(QuizScreen):
 
     @staticmethod
     def report_path(session_id: int, fmt: Format) -> Path:
+        from quizapp.report.export import reports_dir, session_filename
+
         return reports_dir() / session_filename(session_id, fmt)
 
     @work(thread=True, group="export", exit_on_error=False)
     def write_report(self, session_id: int | None, fmt: Format) -> None:
+        from quizapp.report import ExportError, export_progress, export_session
+
         # A connection of its own: sqlite3 connections stay in the thread that made them.
         try:
             with Store(self.quiz.store.path) as store:

@@ -18,12 +18,14 @@ from quizapp.tui.app import QuizApp
 from quizapp.tui.screens.home import HomeScreen
 
 torch_when_shown = []
+jinja_when_shown = []  # reports load their templates when one is first written, not at launch
 fill = HomeScreen.watch_topics
 
 def fill_and_look(self, topics):
     fill(self, topics)
     if topics:
         torch_when_shown.append("torch" in sys.modules)
+        jinja_when_shown.append("jinja2" in sys.modules)
 
 HomeScreen.watch_topics = fill_and_look
 
@@ -40,6 +42,7 @@ async def main():
         print(json.dumps({
             "home": home,
             "torch_when_shown": torch_when_shown[:1],
+            "jinja_when_shown": jinja_when_shown[:1],
             "warmup": workers[0].state.name if workers else None,
             "steps": sorted(workers[0].result or {}) if workers else [],
             "loaded": [m for m in ("torch", "sims.context", "sims.engine", "sklearn.datasets") if m in sys.modules],
@@ -57,6 +60,7 @@ def test_home_screen_appears_before_torch_which_then_loads_in_the_background(tmp
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["home"] is True
     assert report["torch_when_shown"] == [False]  # the topics were on screen before torch was imported
+    assert report["jinja_when_shown"] == [False]
     assert report["warmup"] == "SUCCESS"
     assert report["steps"] == ["device", "digits", "simulation modules", "torch"]
     assert report["loaded"] == ["torch", "sims.context", "sims.engine", "sklearn.datasets"]
