@@ -159,9 +159,13 @@ class LiveCurve(Widget):
                 plot.scatter(xs, ys, marker="●", marker_style=colour)
             if not chart.markers and len(xs) > 1:
                 plot.plot(xs, ys, line_style=colour, hires_mode=HiResMode.BRAILLE)
-        plot.set_x_formatter(_FixedTicks(self._placed(chart, chart.x_ticks(self._x_tick_count(chart, width)), x=True)))
+        x_ticks = self._placed(chart, chart.x_ticks(self._x_tick_count(chart, width)), x=True)
+        plot.set_x_formatter(_FixedTicks(x_ticks))
         plot.set_y_formatter(_FixedTicks(self._placed(chart, y_ticks, x=False)))
-        plot.set_xlimits(*chart.x_bounds())
+        low, high = chart.x_bounds()
+        # A label is centred on its tick: leave room on the right for the last one's second half.
+        spare = -(-len(x_ticks[-1][1]) // 2) if x_ticks and x_ticks[-1][0] >= high else 0
+        plot.set_xlimits(low, high + (high - low) * spare / max(1, width - spare))
         plot.set_ylimits(*chart.y_bounds())
 
     @staticmethod
