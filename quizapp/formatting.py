@@ -11,6 +11,10 @@ from sims.result import SimResult
 BLOCK_START = re.compile(r"\s*([-*+]|\d+\.|```|\|)\s")
 
 
+#: Units that name the quantity rather than count it: "1.86", not "1.86 learning rate".
+UNNAMED_UNITS = ("learning rate",)
+
+
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
@@ -22,8 +26,14 @@ def shown(value: PredictionValue | None, unit: str | None = None) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float | int):
-        text = f"{value:.4g}"
-        return f"{text} {unit}" if unit else text
+        if unit == "fraction":  # typed as 0.88 or 88%; read as a percentage
+            return f"{value * 100:.3g}%"
+        text = f"{value:,.4g}" if abs(value) < 1e6 else f"{value:.4g}"
+        if not unit or unit in UNNAMED_UNITS:
+            return text
+        if value != 1 and " " not in unit and not unit.endswith("s"):
+            unit += "s"  # "12 epochs", "1 epoch"
+        return f"{text} {unit}"
     return str(value)
 
 

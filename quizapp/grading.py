@@ -121,6 +121,22 @@ def check_prediction(prediction: Prediction, given: PredictionValue, outcome: Ob
     )
 
 
+def seeds_line(prediction: Prediction, given: PredictionValue | None, outcome: ObservableValue, seeds: int) -> str:
+    """How far the seeds back the verdict, in the terms it was graded on.
+
+    A number is graded within its tolerance, so what matters is how many seeds' own values the
+    prediction falls within; a choice counts the seeds that gave the consensus. Empty when the
+    quantity is not decided per seed (a measured time, a value fixed by the setup).
+    """
+    if prediction.kind == "number" and outcome.per_seed and isinstance(given, float | int):
+        values = [float(v) for v in outcome.per_seed if isinstance(v, float | int) and not isinstance(v, bool)]
+        within = sum(abs(float(given) - v) <= max(prediction.tolerance * abs(v), 1e-9) for v in values)
+        return f", {within}/{seeds} seeds in range"
+    if outcome.agreeing is None:
+        return ""
+    return f", {outcome.agreeing}/{seeds} seeds agree"
+
+
 def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower())
 

@@ -37,6 +37,7 @@ class QuizApp(App[None]):
 
         # The newest unfinished session, for the palette's Resume; the home screen's reader keeps it current.
         self.latest_unfinished: SessionOverview | None = None
+        self.last_left: int | None = None  # the session the learner last stepped out of
         self.push_screen(HomeScreen())
         if self.start_topic is not None:
             self.start_practice(self.start_topic, self.start_count)
@@ -60,7 +61,11 @@ class QuizApp(App[None]):
     def go_home(self, note: str | None = None) -> None:
         """Back to the topics from anywhere. A session left on the way is saved and stays resumable,
         and the learner is told so: no command (palette included) drops a session silently."""
-        told = [screen.leave() for screen in self.screen_stack if isinstance(screen, QuizScreen)]
+        screens = [screen for screen in self.screen_stack if isinstance(screen, QuizScreen)]
+        left = next((s.open_session() for s in reversed(screens) if s.open_session() is not None), None)
+        if left is not None:
+            self.last_left = left  # what `r` on the home screen resumes, as the message below promises
+        told = [screen.leave() for screen in screens]
         while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
         if not isinstance(self.screen, HomeScreen):

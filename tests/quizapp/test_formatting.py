@@ -18,6 +18,13 @@ def test_values_read_as_a_learner_expects():
         "100 updates",
     ]
     assert percent(None) == "-" and percent(0.755) == "76%"
+    assert [shown(0.88, "fraction"), shown(12.0, "epoch"), shown(1.0, "epoch"), shown(1.86, "learning rate")] == [
+        "88%",
+        "12 epochs",
+        "1 epoch",
+        "1.86",
+    ]
+    assert shown(1000.0, "updates") == "1,000 updates" and shown(12345.0) == "1.234e+04"
 
 
 def test_the_predicted_quantity_leads_the_key_numbers():

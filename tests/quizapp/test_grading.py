@@ -3,7 +3,14 @@
 import pytest
 
 from quizapp.bank import load_bank
-from quizapp.grading import check_prediction, parse_prediction, rubric_score, suggested_items, tolerance_hint
+from quizapp.grading import (
+    check_prediction,
+    parse_prediction,
+    rubric_score,
+    seeds_line,
+    suggested_items,
+    tolerance_hint,
+)
 from quizapp.models import Prediction, RubricItem
 from sims.result import consensus
 
@@ -76,6 +83,15 @@ def test_the_tolerance_is_said_before_locking():
     assert tolerance_hint(FRACTION) == "A number (fraction); right if within 5% of the run's value."
     assert "exact" in tolerance_hint(EXACT)
     assert tolerance_hint(CHOICE) == ""
+
+
+def test_the_seeds_backing_a_number_are_counted_by_its_tolerance():
+    # Graded within 50%: four of five seeds' own values would make 9 right, though only two sit within 5% of 9.
+    tolerant = Prediction(prompt="?", kind="number", observable="x", tolerance=0.5, unit="epoch")
+    outcome = consensus("x", "number", [9.0, 11.0, 11.0, 6.0, 9.0])
+    assert seeds_line(tolerant, 9.0, outcome, 5) == ", 5/5 seeds in range"
+    assert seeds_line(EXACT, 9.0, outcome, 5) == ", 2/5 seeds in range"
+    assert seeds_line(CHOICE, "16", consensus("x", "choice", ["16", "16", "1024"]), 3) == ", 2/3 seeds agree"
 
 
 RUBRIC = [

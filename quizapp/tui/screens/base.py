@@ -18,6 +18,10 @@ class QuizScreen(Screen[None]):
         assert isinstance(self.app, QuizApp)
         return self.app
 
+    def open_session(self) -> int | None:
+        """The practice session this screen belongs to, if any (resumed first after leaving it)."""
+        return None
+
     def leave(self) -> str | None:
         """Save what the screen holds before the app moves away from it; returns what to tell the learner."""
         return None

@@ -86,6 +86,9 @@ class GradingScreen(QuizScreen):
     def action_home(self) -> None:
         self.quiz.go_home()
 
+    def open_session(self) -> int | None:
+        return self.practice.record.id
+
     def leave(self) -> str | None:
         # Ticks are saved as they change; leaving must not turn untouched suggestions into a grade.
         return f"'{self.practice.record.title}' is kept: r on the home screen resumes it at this question."

@@ -71,7 +71,9 @@ class HomeScreen(SessionsReader, ExportingScreen):
             if self.topics is None:  # still offer the topics, without progress
                 self.topics = topic_progress([], self.quiz.bank)
             return
-        latest = next((s for s in message.sessions if s.finished_at is None), None)
+        unfinished = [s for s in message.sessions if s.finished_at is None]
+        # The session just left comes first: leaving it said "r resumes it"; else the newest.
+        latest = next((s for s in unfinished if s.id == self.quiz.last_left), unfinished[0] if unfinished else None)
         self.quiz.latest_unfinished = latest  # the command palette's Resume
         self.unfinished = latest
         self.topics = topic_progress(message.sessions, self.quiz.bank)

@@ -18,7 +18,7 @@ from textual.widgets import Button, Footer, Header, Input, Markdown, RadioSet, S
 from textual.worker import get_current_worker
 
 from quizapp.formatting import key_metrics, reflow, shown
-from quizapp.grading import PredictionValue, Verdict, parse_prediction, tolerance_hint
+from quizapp.grading import PredictionValue, Verdict, parse_prediction, seeds_line, tolerance_hint
 from quizapp.practice import Practice
 from quizapp.store import CONFIDENCE_LEVELS
 from quizapp.tui.messages import SimFinished, SimMessage, SimProgress, SimStarted, SimStopped
@@ -61,6 +61,7 @@ class QuestionScreen(QuizScreen):
         self.running = False
         self.answer_locked = False
         self.saved_answer = ""
+        self.warned_empty = False
 
     # -- layout -----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -148,8 +149,8 @@ class QuestionScreen(QuizScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "lock":
             return self.given is None
-        if action == "run":
-            return self.given is not None and not self.running and self.result is None
+        if action == "run":  # before locking it answers with a reminder rather than nothing
+            return not self.running and self.result is None
         if action == "cancel_run":
             return self.running
         if action == "home":
@@ -170,6 +171,9 @@ class QuestionScreen(QuizScreen):
     def action_home(self) -> None:
         """Back to the topics; the session stays unfinished, so `r` resumes it there."""
         self.quiz.go_home()
+
+    def open_session(self) -> int | None:
+        return self.practice.record.id
 
     def leave(self) -> str | None:
         self.save_answer()
@@ -226,6 +230,16 @@ class QuestionScreen(QuizScreen):
         if self.running or self.result is not None:
             return
         self.save_answer()
+        if not self.answer_locked and not self.saved_answer.strip() and not self.warned_empty:
+            self.warned_empty = True
+            self.notify(
+                "The answer graded is the one written before the run, and yours is empty. "
+                "Write it first, or press Ctrl+R again to run anyway.",
+                title="No answer yet",
+                severity="warning",
+                timeout=8,
+            )
+            return
         if not self.answer_locked:
             self.practice.lock_answer(self.query_one("#answer", TextArea).text)
             self.answer_locked = True
@@ -312,7 +326,7 @@ class QuestionScreen(QuizScreen):
     @staticmethod
     def _stopped_line(status: str, detail: str) -> str:
         if status == "cancelled":
-            return "✗ Run cancelled: nothing was recorded. Ctrl+R runs it again from the start."
+            return "✗ Run cancelled. Ctrl+R runs it again from the start."
         return f"✗ The simulation failed: {detail or 'see the log'}. Ctrl+R tries again."
 
     def _set_status(self, state: str, line: str) -> None:
@@ -334,8 +348,8 @@ class QuestionScreen(QuizScreen):
         """One line: right or wrong, what the run gave, and how many seeds agreed."""
         prediction = self.question.prediction
         outcome = result.observable(prediction.observable, prediction.variant)
-        seeds = "" if outcome.agreeing is None else f", {outcome.agreeing}/{len(result.seeds)} seeds"
-        gave = f"{shown(outcome.value, prediction.unit)}{seeds}"
+        backing = seeds_line(prediction, self.given, outcome, len(result.seeds))
+        gave = f"{shown(outcome.value, prediction.unit)}{backing}"
         if verdict is None or verdict.correct is None:
             return ShownVerdict("undecided", f"the run did not decide this ({gave})")
         return ShownVerdict("right" if verdict.correct else "wrong", gave)

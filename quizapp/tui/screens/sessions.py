@@ -38,7 +38,7 @@ class SessionsScreen(SessionsReader, SessionExportScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#sessions", DataTable)
-        table.add_columns("#", "started", "session", "answered", "avg score", "predictions", "state")
+        table.add_columns("#", "started", "session", "done", "score", "right", "state")  # fits 80 columns
         table.loading = True
         self.read_sessions()
 
@@ -53,12 +53,12 @@ class SessionsScreen(SessionsReader, SessionExportScreen):
         for s in summaries or []:
             table.add_row(
                 str(s.session_id),
-                s.started.strftime("%Y-%m-%d %H:%M"),
+                s.started.strftime("%b %d %H:%M"),
                 s.title,
                 f"{s.answered}/{s.questions}",
                 percent(s.average_score),
                 f"{s.predictions_right}/{s.predictions}",
-                "finished" if s.finished else "unfinished",
+                "finished" if s.finished else "open",
                 key=str(s.session_id),
             )
         table.loading = False

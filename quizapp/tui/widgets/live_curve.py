@@ -26,6 +26,9 @@ X_TICK_GAP = 2
 Y_TICK_ROWS = 2
 #: Lines with fewer points than this are also drawn as points: a single update would otherwise not show.
 FEW_POINTS = 3
+#: One glyph per line, in the legend and along the line, so the chart reads in monochrome too.
+MARKERS = ("●", "■", "▲", "◆", "✚", "○", "□", "△")
+MARKS_PER_LINE = 4
 #: Below this height the title keeps to one row, so the plot keeps its rows.
 SHORT = 11
 
@@ -154,11 +157,18 @@ class LiveCurve(Widget):
         for index, line in enumerate(chart.lines):
             xs = [chart.x_position(x) for x in line.x]
             ys = [chart.y_position(y) for y in line.y]
-            colour = PALETTE[index % len(PALETTE)]
+            colour, marker = PALETTE[index % len(PALETTE)], MARKERS[index % len(MARKERS)]
             if chart.markers or len(xs) < FEW_POINTS:
-                plot.scatter(xs, ys, marker="●", marker_style=colour)
+                plot.scatter(xs, ys, marker=marker, marker_style=colour)
             if not chart.markers and len(xs) > 1:
                 plot.plot(xs, ys, line_style=colour, hires_mode=HiResMode.BRAILLE)
+                # A few of the line's own glyphs along it, staggered per line: lines tell apart without colour.
+                if len(chart.lines) > 1:
+                    picks = [
+                        round((k + (index + 1) / (len(chart.lines) + 1)) * (len(xs) - 1) / MARKS_PER_LINE)
+                        for k in range(MARKS_PER_LINE)
+                    ]
+                    plot.scatter([xs[i] for i in picks], [ys[i] for i in picks], marker=marker, marker_style=colour)
         x_ticks = self._placed(chart, chart.x_ticks(self._x_tick_count(chart, width)), x=True)
         plot.set_x_formatter(_FixedTicks(x_ticks))
         plot.set_y_formatter(_FixedTicks(self._placed(chart, y_ticks, x=False)))
@@ -206,4 +216,5 @@ def _axis(chart: Chart) -> str:
 
 def _legend_item(line: Line, index: int, compact: bool) -> Text:
     label = f"{line.label} ✗" if line.diverged else line.label
-    return Text.assemble(("━ " if compact else "━━ ", PALETTE[index % len(PALETTE)]), label)
+    swatch = MARKERS[index % len(MARKERS)] + ("" if compact else "━")
+    return Text.assemble((f"{swatch} ", PALETTE[index % len(PALETTE)]), label)

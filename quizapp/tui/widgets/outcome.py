@@ -85,8 +85,9 @@ def metric_lines(report: OutcomeReport) -> Content:
     """One line per metric, its value for each variant; the first column names the variant."""
     if not report.columns:
         return Content("")
-    lines = [Content.styled("Key numbers by variant", "bold")]
+    lines = [Content.styled("Key numbers (variant: value)", "bold")]
     for index, name in enumerate(report.columns[1:], start=1):
-        values = " · ".join(f"{row[0]} {row[index]}" for row in report.rows)
+        # A no-break space keeps each "variant: value" pair on one line when the list wraps.
+        values = "  ".join(f"{row[0]}:\u00a0{row[index]}" for row in report.rows)
         lines.append(Content.assemble((f"{name.replace('_', ' ')}: ", "bold"), values))
     return Content("\n").join(lines)

@@ -8,8 +8,9 @@ wrap the label under itself (a hanging indent), growing as tall as it needs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.geometry import Size
 from textual.widgets import Checkbox, RadioButton
@@ -30,8 +31,12 @@ class _Wrapping(ToggleButton if TYPE_CHECKING else object):
     def _button(self) -> Content:
         return Content.styled(self.ON if self.value else self.OFF, self.get_visual_style("toggle--button"))
 
+    def _pointed(self) -> bool:
+        """Whether the keyboard is on this toggle (drawn as ›, so it shows without colour too)."""
+        return self.has_focus
+
     def _lines(self, width: int) -> list[Content]:
-        glyph = self._button
+        glyph = Content.assemble("› " if self._pointed() else "  ", self._button)
         indent = glyph.cell_length + 1
         label = self._label.stylize_before(self.get_visual_style("toggle--label"))
         wrapped = label.wrap(max(8, width - indent)) or [Content("")]
@@ -54,6 +59,10 @@ class ChoiceButton(_Wrapping, RadioButton):
     ON = "(•)"
     OFF = "( )"
 
+    def _pointed(self) -> bool:
+        # The radio set holds the focus; its highlighted button is the one Enter would pick.
+        return self.has_class("-selected") and self.parent is not None and self.parent.has_focus
+
     DEFAULT_CSS = """
     ChoiceButton {
         width: 1fr;
@@ -68,8 +77,11 @@ class ChoiceButton(_Wrapping, RadioButton):
     """
 
 
-class RubricBox(_Wrapping, Checkbox):
-    """One rubric item the learner ticks: `[x]` covered, `[ ]` not."""
+class RubricBox(_Wrapping, Checkbox, inherit_bindings=False):
+    """One rubric item the learner ticks: `[x]` covered, `[ ]` not. Space ticks; Enter does not,
+    so a learner tabbing round the screen and pressing Enter cannot untick an item unseen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Tick", show=False)]
 
     DEFAULT_CSS = """
     RubricBox {

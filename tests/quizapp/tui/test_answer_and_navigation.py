@@ -85,3 +85,19 @@ async def test_the_palette_does_not_drop_the_open_session_silently(tmp_path):
     with Store(tmp_path / "s.db") as store:
         kept = store.session(first)
     assert kept.finished_at is None and kept.attempts[0].answer == "half an answer"
+
+
+async def test_running_with_no_answer_or_no_prediction_says_why_first(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        said = told(app)
+        await pilot.press("ctrl+r")  # nothing locked yet
+        assert said == ["Lock a prediction first: that is the point."]
+        screen.query_one("#prediction", Input).value = "10"
+        await pilot.press("ctrl+l", "ctrl+r")  # locked, but the answer box is empty
+        assert "yours is empty" in said[-1] and not screen.running
+        await pilot.press("ctrl+r")  # the learner chose to run anyway
+        assert screen.running or screen.result is not None  # a run this small may be over already
+        await wait_for(pilot, lambda: screen.result is not None)

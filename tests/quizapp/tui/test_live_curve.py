@@ -88,8 +88,9 @@ async def test_lines_of_counts_get_whole_ticks_and_a_legend_under_the_plot():
     _, x = tick_labels(rows)
     assert x and all(label.isdigit() for label in x), x
     bottom = max(i for i, row in enumerate(rows) if re.search(r"[┗┣]━", row))
-    legend = next(i for i, row in enumerate(rows) if "━━ 100" in row)
-    assert legend > bottom and "━━ 500" in rows[legend]  # outside the data, below the axis labels
+    legend = next(i for i, row in enumerate(rows) if "●━ 100" in row)
+    assert legend > bottom and "■━ 500" in rows[legend]  # outside the data, below the axis labels; own glyphs
+    assert any("■" in row for row in rows[:bottom]) and any("●" in row for row in rows[:bottom])  # along the lines
     assert "update" in rows[legend].split()[-1]  # the x axis title, at the right under the axis
 
 

@@ -115,7 +115,7 @@ async def test_a_question_from_prompt_to_score(tmp_path, monkeypatch):
         await pilot.press("ctrl+r")
         verdict = screen.query_one("#verdict", Static)
         await wait_for(pilot, lambda: "RIGHT" in str(verdict.render()) or "WRONG" in str(verdict.render()))
-        assert "✓ RIGHT: 10 updates, 5/5 seeds" in str(verdict.render())
+        assert "✓ RIGHT: 10 updates, 5/5 seeds in range" in str(verdict.render())
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert isinstance(app.screen, GradingScreen)
@@ -163,6 +163,7 @@ async def test_escape_cancels_a_run_and_the_app_stays_responsive(tmp_path):
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, QuestionScreen)
+        screen.query_one("#answer", TextArea).text = "Full batch: yes, at a small enough rate."
         choose(screen, "yes")
         await pilot.press("ctrl+l")
         await pilot.press("ctrl+r")
@@ -219,13 +220,14 @@ async def test_a_diverging_run_is_shown_as_an_outcome_not_an_error(tmp_path):
         await pilot.pause()
         screen = app.screen
         choose(screen, "10")
+        screen.query_one("#answer", TextArea).text = "Above 2 / lambda_max."
         await pilot.press("ctrl+l", "ctrl+r")
         verdict = screen.query_one("#verdict", Static)
         await wait_for(pilot, lambda: "RIGHT" in str(verdict.render()) or "WRONG" in str(verdict.render()))
         assert "RIGHT" in str(verdict.render()) and "10" in str(verdict.render())
         assert "Diverged" in str(screen.query_one("#outcome", Static).render())
         metrics = str(screen.query_one("#metrics", Static).render())
-        assert all(f"{rate} " in metrics for rate in ("0.01", "0.316", "10"))  # the diverged rate included
+        assert all(f"{rate}:\u00a0" in metrics for rate in ("0.01", "0.316", "10"))  # the diverged rate included
 
 
 KILLED = """
@@ -301,6 +303,7 @@ async def test_rubric_ticks_are_saved_as_they_change_and_themes_switch(tmp_path)
         await pilot.pause()
         screen = app.screen
         screen.query_one("#prediction", Input).value = "10"
+        screen.query_one("#answer", TextArea).text = "Ten."
         await pilot.press("ctrl+l", "ctrl+r")
         verdict = screen.query_one("#verdict", Static)
         await wait_for(pilot, lambda: "RIGHT" in str(verdict.render()))

@@ -68,7 +68,7 @@ async def test_home_sessions_and_palette_read_nothing_heavy_on_the_ui_thread(tmp
         await wait_for(pilot, lambda: isinstance(app.screen, SessionsScreen))
         listed = app.screen.query_one("#sessions", DataTable)
         await wait_for(pilot, lambda: listed.row_count == 2)
-        assert [listed.get_row_at(i)[-1] for i in range(2)] == ["unfinished", "finished"]
+        assert [listed.get_row_at(i)[-1] for i in range(2)] == ["open", "finished"]
 
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
