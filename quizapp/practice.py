@@ -7,25 +7,50 @@ the tests drive the same object without a terminal.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Mapping
 
 from quizapp.bank import Bank
 from quizapp.grading import PredictionValue, Verdict, check_prediction, rubric_score
 from quizapp.models import Question
-from quizapp.store import AttemptRecord, SessionRecord, Store
+from quizapp.store import AttemptRecord, SessionOverview, SessionRecord, Store
 from sims.result import SimResult
 
 
-def pick_questions(bank: Bank, topic: str | None, count: int, seed: int | None = None) -> list[Question]:
-    """Up to `count` questions of a topic (in bank order) or, with no topic, a shuffled mix."""
+def pick_questions(
+    bank: Bank,
+    topic: str | None,
+    count: int,
+    seed: int | None = None,
+    practised: Mapping[str, str] | None = None,
+) -> list[Question]:
+    """Up to `count` questions of a topic (in bank order) or, with no topic, a shuffled mix.
+
+    Questions never practised come first, then those practised longest ago (`practised` maps a
+    question id to when it was last finished), so repeated sessions work through the whole topic
+    instead of serving its first five again.
+    """
     if topic is not None:
         pool = bank.by_topic().get(topic)
         if not pool:
             known = ", ".join(sorted(bank.by_topic()))
             raise ValueError(f"unknown topic {topic!r}; topics: {known}")
-        return pool[:count]
-    pool = list(bank.questions)
-    random.Random(seed).shuffle(pool)
+        pool = list(pool)
+    else:
+        pool = list(bank.questions)
+        random.Random(seed).shuffle(pool)
+    last = practised or {}
+    pool.sort(key=lambda q: (q.id in last, last.get(q.id, "")))  # stable: bank order (or the shuffle) within
     return pool[:count]
+
+
+def last_practised(sessions: Iterable[SessionOverview | SessionRecord]) -> dict[str, str]:
+    """When each question was last finished, from the stored sessions."""
+    last: dict[str, str] = {}
+    for session in sessions:
+        for attempt in session.attempts:
+            if attempt.finished_at and attempt.finished_at > last.get(attempt.question_id, ""):
+                last[attempt.question_id] = attempt.finished_at
+    return last
 
 
 class Practice:

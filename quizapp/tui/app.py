@@ -38,6 +38,7 @@ class QuizApp(App[None]):
         # The newest unfinished session, for the palette's Resume; the home screen's reader keeps it current.
         self.latest_unfinished: SessionOverview | None = None
         self.last_left: int | None = None  # the session the learner last stepped out of
+        self.practised: dict[str, str] = {}  # question id -> last finished, kept current by the home screen
         self.push_screen(HomeScreen())
         if self.start_topic is not None:
             self.start_practice(self.start_topic, self.start_count)
@@ -45,7 +46,7 @@ class QuizApp(App[None]):
 
     def start_practice(self, topic: str | None, count: int) -> None:
         self.go_home()
-        questions = pick_questions(self.bank, topic, count)
+        questions = pick_questions(self.bank, topic, count, practised=self.practised)
         title = topic or "mixed"
         self._open(Practice.start(self.store, self.bank, title, questions))
 

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from quizapp.formatting import percent
+from quizapp.practice import last_practised
 from quizapp.progress import TopicProgress, topic_progress
 from quizapp.store import SessionOverview
 from quizapp.tui.messages import SessionsRead
@@ -75,6 +76,7 @@ class HomeScreen(SessionsReader, ExportingScreen):
         # The session just left comes first: leaving it said "r resumes it"; else the newest.
         latest = next((s for s in unfinished if s.id == self.quiz.last_left), unfinished[0] if unfinished else None)
         self.quiz.latest_unfinished = latest  # the command palette's Resume
+        self.quiz.practised = last_practised(message.sessions)  # new questions first in the next session
         self.unfinished = latest
         self.topics = topic_progress(message.sessions, self.quiz.bank)
 

@@ -1,0 +1,32 @@
+"""Which questions a new session serves: a topic is worked through, not its first five again and again."""
+
+from quizapp.bank import load_bank
+from quizapp.practice import Practice, last_practised, pick_questions
+from quizapp.store import Store
+
+BANK = load_bank()
+
+
+def test_unpractised_questions_come_first_then_the_oldest(tmp_path):
+    topic = "batch-size"
+    everything = [q.id for q in BANK.by_topic()[topic]]
+    with Store(tmp_path / "s.db") as store:
+        served: list[str] = []
+        for _ in range(3):
+            practised = last_practised(store.session_overviews())
+            questions = pick_questions(BANK, topic, 5, practised=practised)
+            practice = Practice.start(store, BANK, topic, questions)
+            while True:
+                practice.save_answer("x")
+                if not practice.next():
+                    break
+            served += [q.id for q in questions]
+    # 12 questions: the first two sessions serve ten different ones, the third the last two, then the oldest.
+    assert served[:12] == everything
+    assert served[12:] == everything[:3]
+
+
+def test_a_mixed_set_prefers_what_was_never_practised():
+    practised = {q.id: "2026-01-01" for q in BANK.questions[:-3]}
+    picked = pick_questions(BANK, None, 5, seed=1, practised=practised)
+    assert {q.id for q in picked[:3]} == {q.id for q in BANK.questions[-3:]}
