@@ -54,10 +54,30 @@ class QuizApp(App[None]):
         self.go_home()
         self._open(Practice.resume(self.store, self.bank, session_id))
 
+    # The app is the only router: screens ask it to move on and never import one another. The
+    # screens past home are imported when first opened; together they add about 0.1 s (the chart
+    # library, the simulation contract) that the first screen should not wait for.
     def _open(self, practice: Practice) -> None:
         from quizapp.tui.screens.question import QuestionScreen
 
         self.push_screen(QuestionScreen(practice))
+
+    def open_grading(self, practice: Practice) -> None:
+        from quizapp.tui.screens.grading import GradingScreen
+
+        self.switch_screen(GradingScreen(practice))
+
+    def advance(self, practice: Practice) -> None:
+        """After grading: the session's next question, or its summary when there is none."""
+        from quizapp.tui.screens.question import QuestionScreen
+        from quizapp.tui.screens.summary import SummaryScreen
+
+        self.switch_screen(SummaryScreen(practice) if practice.finished else QuestionScreen(practice))
+
+    def open_summary(self, practice: Practice) -> None:
+        from quizapp.tui.screens.summary import SummaryScreen
+
+        self.push_screen(SummaryScreen(practice))
 
     def go_home(self, note: str | None = None) -> None:
         """Back to the topics from anywhere. A session left on the way is saved and stays resumable,

@@ -1,22 +1,40 @@
-"""A screen that knows it belongs to QuizApp, so screens reach the bank and store with types."""
+"""What every screen may ask of the app, as a protocol: screens route through the app, never to each other.
+
+The app (quizapp.tui.app) implements `QuizHost`; screens import only this module, so the arrows
+run one way, app -> screens, and no screen imports another screen to move on.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol, cast
 
 from textual.screen import Screen
 
-if TYPE_CHECKING:
-    from quizapp.tui.app import QuizApp
+from quizapp.bank import Bank
+from quizapp.practice import Practice
+from quizapp.store import SessionOverview, Store
+
+
+class QuizHost(Protocol):
+    bank: Bank
+    store: Store
+    latest_unfinished: SessionOverview | None
+    last_left: int | None
+    practised: dict[str, str]
+
+    def start_practice(self, topic: str | None, count: int) -> None: ...
+    def resume_practice(self, session_id: int) -> None: ...
+    def go_home(self, note: str | None = None) -> None: ...
+    def open_sessions(self) -> None: ...
+    def open_grading(self, practice: Practice) -> None: ...
+    def advance(self, practice: Practice) -> None: ...
+    def open_summary(self, practice: Practice) -> None: ...
 
 
 class QuizScreen(Screen[None]):
     @property
-    def quiz(self) -> QuizApp:
-        from quizapp.tui.app import QuizApp
-
-        assert isinstance(self.app, QuizApp)
-        return self.app
+    def quiz(self) -> QuizHost:
+        return cast(QuizHost, self.app)
 
     def open_session(self) -> int | None:
         """The practice session this screen belongs to, if any (resumed first after leaving it)."""

@@ -95,11 +95,5 @@ class GradingScreen(QuizScreen):
 
     def action_next(self) -> None:
         self.practice.grade(self.ticked())
-        if self.practice.next():
-            from quizapp.tui.screens.question import QuestionScreen
-
-            self.app.switch_screen(QuestionScreen(self.practice))
-        else:
-            from quizapp.tui.screens.summary import SummaryScreen
-
-            self.app.switch_screen(SummaryScreen(self.practice))
+        self.practice.next()
+        self.quiz.advance(self.practice)

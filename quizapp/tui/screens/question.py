@@ -374,6 +374,4 @@ class QuestionScreen(QuizScreen):
             self.notify("Run the simulation first.", severity="warning")
             return
         self.save_answer()
-        from quizapp.tui.screens.grading import GradingScreen
-
-        self.app.switch_screen(GradingScreen(self.practice))
+        self.quiz.open_grading(self.practice)

@@ -12,6 +12,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Header, Static
 
 from quizapp.formatting import percent
+from quizapp.practice import Practice
 from quizapp.progress import SessionSummary, session_summary
 from quizapp.tui.messages import SessionsRead
 from quizapp.tui.screens.exporting import SessionExportScreen
@@ -82,7 +83,4 @@ class SessionsScreen(SessionsReader, SessionExportScreen):
         if not summary.finished:
             self.quiz.resume_practice(session_id)
             return
-        from quizapp.practice import Practice
-        from quizapp.tui.screens.summary import SummaryScreen
-
-        self.app.push_screen(SummaryScreen(Practice.resume(self.quiz.store, self.quiz.bank, session_id)))
+        self.quiz.open_summary(Practice.resume(self.quiz.store, self.quiz.bank, session_id))
