@@ -261,9 +261,11 @@ def format_result(result: SimResult) -> str:
         rows.append([value.name, value.variant or "", _fmt(value.value) + unit, agreed])
     lines.append(table(["observable", "variant", "value", "seeds agreeing"], rows))
     if result.diverged:
-        lines.append("")
-        lines.append(
-            "diverged: "
-            + "; ".join(f"{d.variant} seed {d.seed} at update {d.step} ({d.reason})" for d in result.diverged)
-        )
+        lines += ["", "diverged (loss blew up; a result, not a failure):"]
+        by_variant: dict[str, list[int]] = {}
+        for d in result.diverged:
+            by_variant.setdefault(d.variant, []).append(d.step)
+        for variant, steps in by_variant.items():  # one short line per variant, not one per seed
+            at = f"update {min(steps)}" if min(steps) == max(steps) else f"updates {min(steps)}-{max(steps)}"
+            lines.append(f"  {variant}: {len(steps)} of {seeds} seeds, at {at}")
     return "\n".join(lines)

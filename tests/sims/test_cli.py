@@ -164,3 +164,13 @@ def test_bench_prints_a_table_and_writes_json(tmp_path):
     row = report["results"][0]
     assert row["sim"] == "updates_per_epoch" and row["speedup"] > 1
     assert report["machine"]["device"] == "cpu"
+
+
+def test_a_run_with_diverged_rates_reports_them_in_short_lines():
+    result = get("learning_rate_sweep").run({"n_rates": 4, "epochs": 20}, seeds=[0, 1], device="cpu")
+    assert result.diverged
+    text = sims_cli.format_result(result)
+    diverged = text.split("diverged (loss blew up; a result, not a failure):\n")[1].splitlines()
+    assert len(diverged) == len({d.variant for d in result.diverged})  # one line per variant, not per seed
+    assert all("of 2 seeds, at update" in line for line in diverged)
+    assert max(len(line) for line in text.splitlines()) <= 80
