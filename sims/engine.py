@@ -436,7 +436,10 @@ class _Trainer:
             start = self.emitted_updates[r]
             if end > start:
                 stride = max(1, (end - start) // MAX_POINTS_PER_EVENT)
-                xs = [x for x in range(start + 1, end + 1, stride) if math.isfinite(values[r][x - 1 - first])]
+                steps = list(range(start + 1, end + 1, stride))
+                if steps[-1] != end:  # thinned, but always up to the newest update
+                    steps.append(end)
+                xs = [x for x in steps if math.isfinite(values[r][x - 1 - first])]
                 points.append(
                     CurvePoints(
                         metric="update_loss",
