@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,6 +89,12 @@ class AttemptRecord(BaseModel):
         return json.loads(self.verdict).get("correct") if self.verdict else None
 
 
+def first_unfinished(questions: int, attempts: Sequence[AttemptRecord | AttemptOverview]) -> int:
+    """The position of the first question without a finished attempt (`questions` when all are finished)."""
+    done = {a.position for a in attempts if a.finished_at}
+    return next((i for i in range(questions) if i not in done), questions)
+
+
 class SessionRecord(BaseModel):
     id: int
     started_at: str
@@ -100,8 +106,7 @@ class SessionRecord(BaseModel):
     @property
     def next_position(self) -> int:
         """The first question not finished yet (len(question_ids) when all are)."""
-        done = {a.position for a in self.attempts if a.finished_at}
-        return next((i for i in range(len(self.question_ids)) if i not in done), len(self.question_ids))
+        return first_unfinished(len(self.question_ids), self.attempts)
 
 
 class AttemptOverview(BaseModel):
@@ -133,9 +138,8 @@ class SessionOverview(BaseModel):
 
     @property
     def next_position(self) -> int:
-        """The first question not finished yet (len(question_ids) when all are), as SessionRecord counts it."""
-        done = {a.position for a in self.attempts if a.finished_at}
-        return next((i for i in range(len(self.question_ids)) if i not in done), len(self.question_ids))
+        """The first question not finished yet (len(question_ids) when all are)."""
+        return first_unfinished(len(self.question_ids), self.attempts)
 
 
 def default_path() -> Path:

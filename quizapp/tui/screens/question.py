@@ -26,7 +26,7 @@ from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.widgets.live_curve import LiveCurve
 from quizapp.tui.widgets.outcome import OutcomePanel, OutcomeReport, VerdictLine
 from quizapp.tui.widgets.outcome import Verdict as ShownVerdict
-from quizapp.tui.widgets.run_status import RunStatus
+from quizapp.tui.widgets.run_status import RunState, RunStatus
 from quizapp.tui.widgets.toggles import ChoiceButton
 from sims.registry import get
 from sims.result import ProgressEvent, SimResult
@@ -54,7 +54,6 @@ class QuestionScreen(QuizScreen):
         self.practice = practice
         self.question = practice.question
         self.given: PredictionValue | None = None
-        self.confidence: str | None = None
         self.result: SimResult | None = None
         self.cancel_event = threading.Event()
         self.run_number = 0
@@ -120,7 +119,8 @@ class QuestionScreen(QuizScreen):
                 verdict = Verdict.model_validate_json(attempt.verdict) if attempt.verdict else None
                 self._show_outcome(self.result, verdict)
             elif attempt.run_status in ("cancelled", "failed"):
-                self._set_status(attempt.run_status, self._stopped_line(attempt.run_status, ""))
+                stopped: RunState = "cancelled" if attempt.run_status == "cancelled" else "failed"
+                self._set_status(stopped, self._stopped_line(stopped, ""))
         self._show_answer_state()
         self.set_interval(AUTOSAVE_SECONDS, self.save_answer)
         # Tab goes answer -> prediction -> lock; the prompt pane takes focus only to scroll a long prompt.
@@ -209,7 +209,6 @@ class QuestionScreen(QuizScreen):
     def _show_locked(self, value: PredictionValue, confidence: str | None) -> None:
         """The prediction collapses to one line; the space goes to the run."""
         self.given = value
-        self.confidence = confidence
         self.query_one("#predict-pane").display = False
         sure = f" · {confidence}" if confidence else ""
         locked = self.query_one("#locked", Static)
@@ -329,9 +328,9 @@ class QuestionScreen(QuizScreen):
             return "✗ Run cancelled. Ctrl+R runs it again from the start."
         return f"✗ The simulation failed: {detail or 'see the log'}. Ctrl+R tries again."
 
-    def _set_status(self, state: str, line: str) -> None:
+    def _set_status(self, state: RunState, line: str) -> None:
         status = self.query_one(RunStatus)
-        status.state = state  # type: ignore[assignment]
+        status.state = state
         status.detail = line
 
     # -- the outcome ---------------------------------------------------------------------------------

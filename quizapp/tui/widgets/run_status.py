@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -35,7 +35,7 @@ class RunStatus(Horizontal):
         yield Static("", id="run-line")
 
     def watch_state(self, state: RunState) -> None:
-        for name in ("idle", "starting", "running", "finished", "cancelled", "failed"):
+        for name in get_args(RunState):
             self.set_class(state == name, f"-{name}")
         self.query_one(ProgressBar).display = state in ("starting", "running")
         if state == "starting":
