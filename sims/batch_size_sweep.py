@@ -63,7 +63,8 @@ def simulate(params: Params, ctx: Context) -> Findings:
 
     from sims import context as c
     from sims import data
-    from sims.engine import Job, Run
+    from sims.engine import Job
+    from sims.runs import Run
 
     split = data.digits(VAL_FRACTION)
     variants = [label(b) for b in params.batch_sizes]

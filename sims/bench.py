@@ -18,8 +18,7 @@ from pathlib import Path
 
 import torch
 
-from sims import device as devices
-from sims import engine, reference
+from sims import engine, hardware, reference
 from sims.registry import SIMULATIONS, get
 from sims.spec import DEFAULT_SEEDS
 
@@ -54,7 +53,7 @@ def textbook(jobs: list[engine.Job], device: torch.device) -> float:
 
 def bench_one(name: str, repeats: int, device_name: str | None) -> dict[str, object]:
     sim = get(name)
-    device = devices.resolve(device_name)
+    device = hardware.resolve(device_name)
     with engine.recording() as jobs:
         sim.run(device=device_name)  # warm-up, and the list of jobs to replay
     ours, theirs = [], []
@@ -82,8 +81,8 @@ def main(only: list[str] | None, repeats: int, device_name: str | None, out: Pat
     names = only or list(SIMULATIONS)
     for name in names:
         get(name)  # fail early on a typo
-    device = devices.resolve(device_name)
-    info = {**machine(), "device": devices.describe(device), "seeds": len(DEFAULT_SEEDS), "repeats": repeats}
+    device = hardware.resolve(device_name)
+    info = {**machine(), "device": hardware.describe(device), "seeds": len(DEFAULT_SEEDS), "repeats": repeats}
     print(
         f"device {info['device']}; {info['cpu']}, {info['cores']} cores; torch {info['torch']}; "
         f"{info['seeds']} seeds; median of {repeats}"

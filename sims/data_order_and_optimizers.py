@@ -18,7 +18,7 @@ from sims.spec import ParamsBase, Simulation
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
-    from sims.engine import Trace
+    from sims.runs import Trace
 
 NAME = "data_order_and_optimizers"
 ORDERS = ["sorted", "shuffled"]
@@ -70,7 +70,8 @@ def simulate(params: Params, ctx: Context) -> Findings:
 
     from sims import context as c
     from sims import problems
-    from sims.engine import Dataset, Run
+    from sims.engine import Dataset
+    from sims.runs import Run
 
     base = problems.digits_mlp("sorted sgd", epochs=params.epochs, hidden=params.hidden)
     by_label = base.train.y[0, :, 0].argsort(stable=True)

@@ -14,13 +14,14 @@ import contextlib
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import torch
 from torch import Tensor
 
 from sims.result import CurvePoints
+from sims.runs import Run, Trace, batch_sizes
 from sims.stacked import Activation, LossKind, StackedMLP, loss_and_grad, sample_losses
 from sims.tracker import Tracker
 
@@ -32,42 +33,6 @@ MAX_BLOCK = 64
 GATHER_BYTES = 32 * 2**20
 
 Strategy = Literal["auto", "merged", "by_batch"]
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """A multiplier on a run's learning rate, update by update (1 = the run's `lr`)."""
-
-    kind: Literal["constant", "exponential", "step", "cosine"] = "constant"
-    warmup: int = 0  # updates of linear warmup at the start
-    end_factor: float = 1.0  # exponential: the multiplier at the last update
-    milestones: tuple[int, ...] = ()  # step: epochs after which the multiplier is scaled by gamma
-    gamma: float = 0.1
-
-    def factors(self, total: int, per_epoch: int) -> Tensor:
-        updates = torch.arange(total, dtype=torch.float64)
-        if self.kind == "exponential":
-            factor = self.end_factor ** (updates / max(total - 1, 1))
-        elif self.kind == "step":
-            passed = sum((updates >= m * per_epoch).double() for m in self.milestones)
-            factor = self.gamma**passed if self.milestones else torch.ones(total, dtype=torch.float64)
-        elif self.kind == "cosine":
-            factor = 0.5 * (1 + torch.cos(math.pi * updates / total))
-        else:
-            factor = torch.ones(total, dtype=torch.float64)
-        if self.warmup:
-            factor = factor * torch.clamp((updates + 1) / self.warmup, max=1.0)
-        return factor.float()
-
-
-@dataclass(frozen=True)
-class Run:
-    variant: str
-    seed: int
-    lr: float
-    batch_size: int
-    dataset: int = 0
-    schedule: Schedule | None = None
 
 
 @dataclass
@@ -108,23 +73,6 @@ class Job:
 
 
 @dataclass
-class Trace:
-    """Everything recorded for one run; curves stop where the run diverged."""
-
-    run: Run
-    update_loss: list[float] = field(default_factory=list)
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_acc: list[float] = field(default_factory=list)
-    correct: list[bool] = field(default_factory=list)
-    full_loss: list[float] = field(default_factory=list)  # training-set loss after each update, when asked
-    updates: int = 0
-    diverged_at: int | None = None
-    divergence_reason: str | None = None
-
-
-@dataclass
 class Outcome:
     traces: list[Trace]
     model: StackedMLP
@@ -158,11 +106,6 @@ def epoch_order(seed: int, epoch: int, n: int) -> Tensor:
 def shuffle_orders(seed: int, n: int, epochs: int, first_epoch: int = 0) -> Tensor:
     """The orders of several consecutive epochs: [epochs, n]."""
     return torch.stack([epoch_order(seed, first_epoch + e, n) for e in range(epochs)])
-
-
-def batch_sizes(n: int, batch: int, drop_last: bool) -> list[int]:
-    full, rest = divmod(n, batch)
-    return [batch] * full + ([rest] if rest and not drop_last else [])
 
 
 @dataclass(frozen=True)
@@ -252,7 +195,8 @@ class _Trainer:
             self.factors = torch.ones(count, self.sink + 1)
             for r, (run, n) in enumerate(zip(job.runs, per_epoch, strict=True)):
                 if run.schedule is not None:
-                    self.factors[r, : self.total_updates[r]] = run.schedule.factors(self.total_updates[r], n)
+                    factors = run.schedule.factors(self.total_updates[r], n)
+                    self.factors[r, : self.total_updates[r]] = torch.tensor(factors, dtype=torch.float64).float()
             self.factors = self.factors.to(device)
         self.done = [0] * count
         self.traces = [Trace(run) for run in job.runs]

@@ -18,7 +18,7 @@ from sims.spec import ParamsBase, Simulation, require_batch_fits
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
-    from sims.engine import Trace
+    from sims.runs import Trace
 
 NAME = "epochs_overfitting"
 VARIANT = "mlp"
@@ -74,7 +74,8 @@ def best_epoch(trace: Trace) -> int | None:
 def simulate(params: Params, ctx: Context) -> Findings:
     from sims import context as c
     from sims import data
-    from sims.engine import Job, Run
+    from sims.engine import Job
+    from sims.runs import Run
 
     split = data.digits(VAL_FRACTION, train_limit=params.train_size, label_noise=params.label_noise)
     ctx.plan(train=1.0)

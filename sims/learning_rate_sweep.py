@@ -20,7 +20,7 @@ from sims.spec import Simulation, label, log_grid, require_batch_fits
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
-    from sims.engine import Trace
+    from sims.runs import Trace
 
 NAME = "learning_rate_sweep"
 NONE = "none"
@@ -109,7 +109,7 @@ def simulate(params: Params, ctx: Context) -> Findings:
 
     from sims import context as c
     from sims import problems
-    from sims.engine import Run
+    from sims.runs import Run
 
     base, theory = problems.for_params(params, "grid", params.epochs)
     batch = params.batch_size or base.train.size

@@ -18,7 +18,7 @@ from sims.spec import Distinct, ParamsBase, Simulation
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
-    from sims.engine import Trace
+    from sims.runs import Trace
 
 NAME = "lr_batch_scaling"
 BASE = "base"
@@ -91,7 +91,7 @@ def simulate(params: Params, ctx: Context) -> Findings:
 
     from sims import context as c
     from sims import problems
-    from sims.engine import Run, Schedule, batch_sizes
+    from sims.runs import Run, Schedule, batch_sizes
 
     base = problems.digits_mlp("train", epochs=params.epochs)
     runs = [Run(BASE, seed, params.base_lr, params.base_batch) for seed in ctx.seeds]

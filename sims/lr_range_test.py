@@ -107,8 +107,8 @@ def simulate(params: Params, ctx: Context) -> Findings:
 
     from sims import context as c
     from sims import problems
-    from sims.engine import Run, Schedule, batch_sizes
     from sims.result import Series
+    from sims.runs import Run, Schedule, batch_sizes
 
     base, theory = problems.for_params(params, "ramp", epochs=1)
     batch = params.batch_size or base.train.size

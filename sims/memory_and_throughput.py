@@ -87,7 +87,7 @@ def simulate(params: Params, ctx: Context) -> Findings:
 
     from sims import context as c
     from sims import data, problems
-    from sims.engine import Run
+    from sims.runs import Run
 
     base = problems.digits_mlp("timing", epochs=params.epochs)
     sizes = (data.DIGITS_FEATURES, params.hidden, params.hidden, data.DIGITS_CLASSES)

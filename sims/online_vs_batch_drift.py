@@ -114,8 +114,9 @@ def simulate(params: Params, ctx: Context) -> Findings:
 
     from sims import context as c
     from sims import data
-    from sims.engine import Dataset, Job, Run
+    from sims.engine import Dataset, Job
     from sims.result import Series
+    from sims.runs import Run
 
     streams = data.stack(
         [

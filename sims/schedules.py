@@ -21,7 +21,7 @@ from sims.spec import ParamsBase, Simulation
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
-    from sims.engine import Trace
+    from sims.runs import Trace
 
 NAME = "schedules"
 VARIANTS = ["constant", "step decay", "cosine", "batch growth"]
@@ -85,7 +85,7 @@ def simulate(params: Params, ctx: Context) -> Findings:
 
     from sims import context as c
     from sims import problems
-    from sims.engine import Run, Schedule
+    from sims.runs import Run, Schedule
 
     base = problems.digits_mlp("schedules", epochs=params.epochs)
     decay = Schedule("step", milestones=tuple(params.milestones), gamma=1 / params.factor)

@@ -149,12 +149,12 @@ def _execute(
 ) -> SimResult:
     import torch
 
-    from sims import device as devices
+    from sims import hardware
     from sims.context import Context
     from sims.tracker import Tracker
 
     started = time.perf_counter()
-    device = devices.resolve(device_name)
+    device = hardware.resolve(device_name)
     tracker = Tracker(sim.name, progress, cancel)
     tracker.check_cancel()
     # Losses near zero make subnormal floats, which the CPU handles many times slower.
@@ -168,7 +168,7 @@ def _execute(
     return SimResult(
         sim=sim.name,
         params=params.model_dump(mode="json"),
-        device=devices.describe(device),
+        device=hardware.describe(device),
         torch_version=torch.__version__,
         seeds=seeds,
         wall_seconds=time.perf_counter() - started,

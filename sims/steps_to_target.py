@@ -18,7 +18,7 @@ from sims.spec import ParamsBase, Simulation, label, require_batch_fits
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
-    from sims.engine import Trace
+    from sims.runs import Trace
 
 NAME = "steps_to_target"
 NONE = "none"
@@ -88,8 +88,9 @@ def simulate(params: Params, ctx: Context) -> Findings:
 
     from sims import context as c
     from sims import data
-    from sims.engine import Job, Run, batch_sizes
+    from sims.engine import Job
     from sims.result import MetricRow, Series
+    from sims.runs import Run, batch_sizes
 
     problem = data.least_squares(params.n_samples, params.features, condition=params.condition, noise=0.1, seed=0)
     rates = [f * problem.critical_rate for f in RATE_FRACTIONS]

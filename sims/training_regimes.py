@@ -16,7 +16,7 @@ from sims.spec import ParamsBase, Simulation
 
 if TYPE_CHECKING:
     from sims.context import Context, Findings
-    from sims.engine import Trace
+    from sims.runs import Trace
 
 NAME = "training_regimes"
 REGIMES = ["full-batch", "mini-batch", "stochastic"]
@@ -69,7 +69,8 @@ def observables(params: Params) -> list[ObservableSpec]:
 def simulate(params: Params, ctx: Context) -> Findings:
     from sims import context as c
     from sims import data
-    from sims.engine import Job, Run
+    from sims.engine import Job
+    from sims.runs import Run
 
     dataset = data.moons(params.n_samples, noise=params.noise, seed=0)
     runs = [Run(regime, seed, params.lr, batch_size(params, regime)) for regime in REGIMES for seed in ctx.seeds]

@@ -76,7 +76,8 @@ def observables(params: Params) -> list[ObservableSpec]:
 def simulate(params: Params, ctx: Context) -> Findings:
     from sims import context as c
     from sims import data
-    from sims.engine import Job, Run
+    from sims.engine import Job
+    from sims.runs import Run
 
     dataset = data.linear_classes(params.n_samples, params.features, seed=0)
     runs = [Run(label(b), seed, params.lr, b) for b in params.batch_sizes for seed in ctx.seeds]

@@ -41,12 +41,12 @@ def warm_up() -> dict[str, float]:
 
     done("torch")
     # What the simulation bodies import when they run (their `simulate` imports lazily).
-    from sims import context, data, device, engine, problems, stacked, tracker  # noqa: F401
+    from sims import context, data, engine, hardware, problems, runner, stacked, tracker  # noqa: F401
     from sims.datasizes import DIGITS_VAL_FRACTION
 
     done("simulation modules")
     # One small product on the device runs will use: starts the CPU thread pool or the CUDA context.
-    probe = torch.ones(32, 32, device=device.resolve(None))
+    probe = torch.ones(32, 32, device=hardware.resolve(None))
     float((probe @ probe).sum())
     done("device")
     data.digits(DIGITS_VAL_FRACTION)  # imports scikit-learn and caches the bundled digits

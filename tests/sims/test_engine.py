@@ -7,9 +7,10 @@ from dataclasses import replace
 import pytest
 import torch
 
-from sims import data, engine, reference
-from sims.engine import Dataset, Job, Run, Schedule
+from sims import data, engine, reference, runs
+from sims.engine import Dataset, Job
 from sims.registry import get
+from sims.runs import Run, Schedule
 from sims.spec import Cancelled
 from sims.tracker import Tracker
 
@@ -41,7 +42,7 @@ def test_batched_runs_match_training_each_run_alone(strategy, momentum):
         alone = reference.stacked_weights(reference.train_one(job, run, CPU, same_order=True))
         for mine, theirs in zip(outcome.model.params, alone, strict=True):
             torch.testing.assert_close(mine[r], theirs, atol=2e-5, rtol=1e-4)
-        assert outcome.traces[r].updates == 3 * len(engine.batch_sizes(300, run.batch_size, False))
+        assert outcome.traces[r].updates == 3 * len(runs.batch_sizes(300, run.batch_size, False))
 
 
 SCHEDULED = [
@@ -95,7 +96,7 @@ def test_micro_schedule_visits_every_sample_once(n, batch, drop_last):
     used = index[weight > 0]
     expected = order[: n - (n % batch if drop_last else 0)]
     assert sorted(used.tolist()) == sorted(expected.tolist())
-    assert int(update.sum()) == len(engine.batch_sizes(n, batch, drop_last))
+    assert int(update.sum()) == len(runs.batch_sizes(n, batch, drop_last))
     # The weights of each batch's micro-batches add up to one: a mean over that batch.
     ends = update.nonzero().flatten().tolist()
     start = 0
@@ -237,7 +238,7 @@ def test_cancel_stops_phased_tuned_and_streaming_runs(name):
 
 
 def test_schedule_factors():
-    assert Schedule("exponential", end_factor=100.0).factors(3, 3).tolist() == pytest.approx([1, 10, 100])
-    assert Schedule("step", milestones=(1,), gamma=0.5).factors(4, 2).tolist() == [1, 1, 0.5, 0.5]
-    assert Schedule("cosine").factors(2, 2).tolist() == pytest.approx([1.0, 0.5])
-    assert Schedule(warmup=4).factors(5, 5).tolist() == pytest.approx([0.25, 0.5, 0.75, 1, 1])
+    assert Schedule("exponential", end_factor=100.0).factors(3, 3) == pytest.approx([1, 10, 100])
+    assert Schedule("step", milestones=(1,), gamma=0.5).factors(4, 2) == [1, 1, 0.5, 0.5]
+    assert Schedule("cosine").factors(2, 2) == pytest.approx([1.0, 0.5])
+    assert Schedule(warmup=4).factors(5, 5) == pytest.approx([0.25, 0.5, 0.75, 1, 1])

@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from sims import data, engine
-from sims.engine import Job, Run
+from sims.engine import Job
 from sims.registry import get
+from sims.runs import Run
 from sims.tracker import Tracker
 
 SEEDS = [0, 1, 2]

@@ -268,9 +268,9 @@ class QuestionScreen(QuizScreen):
             post(SimProgress(run, event))
 
         try:
-            from sims import device
+            from sims import hardware
 
-            post(SimStarted(run, device.describe(device.resolve(None))))
+            post(SimStarted(run, hardware.describe(hardware.resolve(None))))
             result = sim.run(self.question.simulation.params, progress=progress, cancel=cancel)
         except Cancelled:
             return  # the screen showed the cancel the moment Esc was pressed

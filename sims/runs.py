@@ -1,0 +1,125 @@
+"""What a simulation asks the engine for, and what it gets back, without torch.
+
+A `Run` is one model trained with one seed under one variant's settings; a `Trace` is
+what was recorded while it trained. Both are plain data, so the helpers that turn traces
+into observables, and the tests of those helpers, never load the training stack.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+ScheduleKind = Literal["constant", "exponential", "step", "cosine"]
+Reduction = Literal["mean", "sum"]
+OptimizerKind = Literal["sgd", "adam", "adamw"]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A multiplier on a run's learning rate, update by update (1 = the run's `lr`)."""
+
+    kind: ScheduleKind = "constant"
+    warmup: int = 0  # updates of linear warmup at the start
+    end_factor: float = 1.0  # exponential: the multiplier at the last update
+    milestones: tuple[int, ...] = ()  # step: epochs after which the multiplier is scaled by gamma
+    gamma: float = 0.1
+
+    def factors(self, total: int, per_epoch: int) -> list[float]:
+        """The multiplier at each of `total` updates (computed in double precision)."""
+        out = []
+        for update in range(total):
+            if self.kind == "exponential":
+                factor = self.end_factor ** (update / max(total - 1, 1))
+            elif self.kind == "step":
+                factor = self.gamma ** sum(update >= m * per_epoch for m in self.milestones)
+            elif self.kind == "cosine":
+                factor = 0.5 * (1 + math.cos(math.pi * update / total))
+            else:
+                factor = 1.0
+            if self.warmup:
+                factor *= min((update + 1) / self.warmup, 1.0)
+            out.append(factor)
+        return out
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """One optimizer for every run of a job; each run brings its own learning rate.
+
+    `weight_decay` is L2 in the loss for `sgd` and `adam` (torch.optim's `weight_decay`),
+    and decoupled for `adamw` (the weights shrink by lr * weight_decay each update).
+    """
+
+    kind: OptimizerKind = "sgd"
+    momentum: float = 0.0  # sgd: heavy ball, or Nesterov when `nesterov`
+    nesterov: bool = False
+    betas: tuple[float, float] = (0.9, 0.999)
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.nesterov and (self.kind != "sgd" or self.momentum <= 0):
+            raise ValueError("Nesterov momentum needs kind 'sgd' and a momentum above 0")
+        if self.momentum and self.kind != "sgd":
+            raise ValueError(f"momentum applies to sgd; {self.kind} keeps its own moments (betas)")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One model of a job: a variant's settings with one seed.
+
+    The batch of one update is `batch_size` samples. With `accumulate` k > 1 it is taken
+    as k micro-batches of batch_size / k, each its own forward pass (BatchNorm sees one
+    micro-batch at a time), their gradients added up before the update. `reduction`
+    says how the micro-batch losses combine: "mean" gives exactly the full batch's mean
+    gradient; "sum" adds the k micro-batch means, a gradient k times too large.
+    """
+
+    variant: str
+    seed: int
+    lr: float
+    batch_size: int
+    dataset: int = 0
+    schedule: Schedule | None = None
+    accumulate: int = 1
+    reduction: Reduction = "mean"
+    clip: float | None = None  # the largest global gradient norm of an update, per run
+
+    def __post_init__(self) -> None:
+        if self.accumulate < 1 or self.batch_size % self.accumulate:
+            raise ValueError(
+                f"run {self.variant!r}: batch_size {self.batch_size} must split into accumulate={self.accumulate} "
+                "equal micro-batches"
+            )
+        if self.clip is not None and not self.clip > 0:
+            raise ValueError(f"run {self.variant!r}: clip must be above 0 (got {self.clip})")
+
+    @property
+    def micro_batch(self) -> int:
+        return self.batch_size // self.accumulate
+
+
+@dataclass
+class Trace:
+    """Everything recorded for one run; curves stop where the run diverged."""
+
+    run: Run
+    update_loss: list[float] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    correct: list[bool] = field(default_factory=list)
+    full_loss: list[float] = field(default_factory=list)  # training-set loss after each update, when asked
+    grad_norm: list[float] = field(default_factory=list)  # global gradient norm before clipping, when asked
+    updates: int = 0
+    diverged_at: int | None = None
+    divergence_reason: str | None = None
+
+
+def batch_sizes(n: int, batch: int, drop_last: bool) -> list[int]:
+    """The sizes of one epoch's batches."""
+    full, rest = divmod(n, batch)
+    return [batch] * full + ([rest] if rest and not drop_last else [])
