@@ -20,6 +20,7 @@ from sims.traces import (  # noqa: F401  (re-exported while simulations move to 
     roughness,
     thinned,
 )
+from sims.result import MetricRow, Series  # noqa: F401  (re-exported, as below)
 from sims.tracker import Tracker
 
 

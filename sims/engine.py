@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from sims.result import CurvePoints
-from sims.runs import Run, Trace, batch_sizes
+from sims.runs import Run, Schedule, Trace, batch_sizes
 from sims.stacked import Activation, LossKind, StackedMLP, loss_and_grad, sample_losses
 from sims.tracker import Tracker
 
@@ -91,6 +91,11 @@ def recording() -> Iterator[list[Job]]:
         yield _recorder
     finally:
         _recorder = previous
+
+
+def applied_factors(schedule: Schedule, total: int, per_epoch: int) -> Tensor:
+    """A schedule's multipliers as the engine applies them: computed in double, used in single precision."""
+    return torch.tensor(schedule.factors(total, per_epoch), dtype=torch.float64).float()
 
 
 def epoch_order(seed: int, epoch: int, n: int) -> Tensor:
@@ -195,8 +200,7 @@ class _Trainer:
             self.factors = torch.ones(count, self.sink + 1)
             for r, (run, n) in enumerate(zip(job.runs, per_epoch, strict=True)):
                 if run.schedule is not None:
-                    factors = run.schedule.factors(self.total_updates[r], n)
-                    self.factors[r, : self.total_updates[r]] = torch.tensor(factors, dtype=torch.float64).float()
+                    self.factors[r, : self.total_updates[r]] = applied_factors(run.schedule, self.total_updates[r], n)
             self.factors = self.factors.to(device)
         self.done = [0] * count
         self.traces = [Trace(run) for run in job.runs]

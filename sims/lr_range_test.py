@@ -107,6 +107,7 @@ def simulate(params: Params, ctx: Context) -> Findings:
 
     from sims import context as c
     from sims import problems
+    from sims.engine import applied_factors
     from sims.result import Series
     from sims.runs import Run, Schedule, batch_sizes
 
@@ -120,7 +121,7 @@ def simulate(params: Params, ctx: Context) -> Findings:
     ctx.plan(ramp=1.0)
     # The range test wants to see the blow-up, so the engine's own divergence cut-off is set high.
     outcome = ctx.train(replace(base, runs=runs, epochs=epochs, eval_train=False, val=None, blowup=1e6))
-    rates = (params.lr_start * schedule.factors(total, per_epoch).double()).tolist()
+    rates = (params.lr_start * applied_factors(schedule, total, per_epoch).double()).tolist()
 
     def rate_at(index: int | None) -> float | None:
         return None if index is None else rates[index]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from sims.datasizes import digits_train_size
-from sims.result import ObservableSpec, consensus, measured_once
+from sims.result import MetricRow, ObservableSpec, consensus, measured_once
 from sims.spec import Distinct, ParamsBase, Simulation, label
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def simulate(params: Params, ctx: Context) -> Findings:
         )
         values.append(measured_once("peak_memory_bytes", "number", memory[v], variant=v, unit="bytes"))
     rows = [
-        c.MetricRow(
+        MetricRow(
             variant=v,
             values={
                 "epoch_seconds": min(seconds[v]),

@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from sims.engine import Job, shuffle_orders
+from sims.engine import Job, applied_factors, shuffle_orders
 from sims.runs import Run, batch_sizes
 from sims.stacked import init_layers
 
@@ -63,8 +63,7 @@ def train_one(job: Job, run: Run, device: torch.device, *, same_order: bool = Fa
     per_epoch = len(batch_sizes(len(dataset), run.batch_size, job.drop_last))
     scheduler = None
     if run.schedule is not None:
-        exact = run.schedule.factors(per_epoch * job.epochs, per_epoch)
-        factors = torch.tensor(exact, dtype=torch.float64).float().tolist()  # as the engine applies them
+        factors = applied_factors(run.schedule, per_epoch * job.epochs, per_epoch).tolist()
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda u: factors[min(u, len(factors) - 1)])
     orders = shuffle_orders(run.seed, len(dataset), job.epochs, job.first_epoch) if same_order and job.shuffle else None
     history: list[float] = []
