@@ -8,17 +8,20 @@ match. For large k the scaled rate gets too big and the rule stops holding.
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
+from sims import traces as t
 from sims.datasizes import digits_train_size
-from sims.result import ObservableSpec, consensus
-from sims.spec import Distinct, ParamsBase, Simulation
+from sims.observe import Evidence, PerRun, PerSeed, Table
+from sims.runs import Trace
+from sims.simulation import Simulation
+from sims.spec import Distinct, ParamsBase
 
 if TYPE_CHECKING:
-    from sims.context import Context, Findings
-    from sims.runs import Trace
+    from sims.context import Context
 
 NAME = "lr_batch_scaling"
 BASE = "base"
@@ -52,44 +55,96 @@ def factor_label(k: int) -> str:
     return f"x{k}"
 
 
-def variant(k: int, kind: str) -> str:
-    return f"{factor_label(k)} {kind}"
+def variant(k: int | str, kind: str) -> str:
+    """The run of `kind` at factor k (an int, or its label "x8")."""
+    return f"{k if isinstance(k, str) else factor_label(k)} {kind}"
 
 
-def observables(params: Params) -> list[ObservableSpec]:
-    factors = [factor_label(k) for k in params.ks]
-    runs = [BASE] + [variant(k, kind) for k in params.ks for kind in KINDS]
-    return [
-        ObservableSpec(
-            name="closest_to_base",
-            description="Which large-batch run's validation curve stays closest to the base one, epoch by epoch.",
-            kind="choice",
-            choices=KINDS,
-            variants=factors,
-        ),
-        ObservableSpec(
-            name="rule_breaks_at",
-            description="The smallest k where even the scaled, warmed-up run ends more than the tolerance above the "
-            "base run's final validation loss ('none' if the rule held for every k).",
-            kind="choice",
-            choices=[*factors, NONE],
-        ),
-        ObservableSpec(
-            name="curve_gap",
-            description="Mean distance between this run's validation loss and the base run's, over the epochs.",
-            kind="number",
-            variants=runs[1:],
-        ),
-        ObservableSpec(
-            name="final_val_loss", description="Validation loss after the last epoch.", kind="number", variants=runs
-        ),
-    ]
+def factors(params: Params) -> list[str]:
+    return [factor_label(k) for k in params.ks]
 
 
-def simulate(params: Params, ctx: Context) -> Findings:
+def variants_of(params: Params) -> list[str]:
+    return [BASE] + [variant(k, kind) for k in params.ks for kind in KINDS]
+
+
+@dataclass(kw_only=True)
+class Scaling(Evidence):
+    """The runs, with the params that say which k to try and how far from the base still holds."""
+
+    params: Params
+
+
+def final(trace: Trace | None) -> float | None:
+    return None if trace is None or trace.diverged_at is not None else t.last(trace.val_loss)
+
+
+def gap(evidence: Evidence, trace: Trace) -> float | None:
+    """Mean distance between a run's validation curve and the base run's of the same seed."""
+    reference = evidence.run(BASE, trace.run.seed)
+    if reference is None:
+        return None
+    mine, theirs = trace.val_loss[1:], reference.val_loss[1:]
+    if trace.diverged_at is not None or len(mine) != len(theirs) or not mine:
+        return None
+    return statistics.fmean(abs(a - b) for a, b in zip(mine, theirs, strict=True))
+
+
+def curve_gap(evidence: Evidence, seed_index: int, name: str) -> float | None:
+    trace = evidence.run(name, evidence.seeds[seed_index])
+    return None if trace is None else gap(evidence, trace)
+
+
+def closest_to_base(evidence: Evidence, seed_index: int, factor: str) -> str | None:
+    """Of the three large-batch runs at this factor, the one whose curve stays nearest the base."""
+    kinds = {kind: evidence.of(variant(factor, kind)) for kind in KINDS}
+    return t.pick_per_seed([evidence.seeds[seed_index]], kinds, lambda trace: gap(evidence, trace))[0]
+
+
+def rule_breaks_at(evidence: Scaling, seed_index: int, _: str | None) -> str:
+    """The smallest k whose scaled, warmed-up run ends above the tolerance (or diverged)."""
+    seed = evidence.seeds[seed_index]
+    limit = (1 + evidence.params.tolerance) * (final(evidence.run(BASE, seed)) or 0.0)
+    for k in evidence.params.ks:
+        loss = final(evidence.run(variant(k, "scaled+warmup"), seed))
+        if loss is None or loss > limit:
+            return factor_label(k)
+    return NONE
+
+
+OBSERVABLES = Table(
+    variants_of,
+    PerSeed(
+        name="closest_to_base",
+        kind="choice",
+        description="Which large-batch run's validation curve stays closest to the base one, epoch by epoch.",
+        choices=KINDS,
+        variants=factors,
+        read=closest_to_base,
+    ),
+    PerSeed(
+        name="rule_breaks_at",
+        kind="choice",
+        description="The smallest k where even the scaled, warmed-up run ends more than the tolerance above the "
+        "base run's final validation loss ('none' if the rule held for every k).",
+        choices=lambda params: [*factors(params), NONE],
+        read=rule_breaks_at,
+    ),
+    PerSeed(
+        name="curve_gap",
+        kind="number",
+        description="Mean distance between this run's validation loss and the base run's, over the epochs.",
+        variants=lambda params: variants_of(params)[1:],
+        read=curve_gap,
+    ),
+    PerRun(name="final_val_loss", kind="number", description="Validation loss after the last epoch.", read=final),
+)
+
+
+def experiment(params: Params, ctx: Context) -> Scaling:
+    """One stacked job: the base run and, for each k, the three large-batch runs, every seed."""
     from dataclasses import replace
 
-    from sims import context as c
     from sims import problems
     from sims.runs import Run, Schedule, batch_sizes
 
@@ -107,58 +162,28 @@ def simulate(params: Params, ctx: Context) -> Findings:
             ]
     ctx.plan(train=1.0)
     outcome = ctx.train(replace(base, runs=runs, eval_train=False))
-    groups = c.by_variant(outcome.traces)
-    reference = {t.run.seed: t for t in groups[BASE]}
-
-    def gap(trace: Trace) -> float | None:
-        mine, theirs = trace.val_loss[1:], reference[trace.run.seed].val_loss[1:]
-        if trace.diverged_at is not None or len(mine) != len(theirs) or not mine:
-            return None
-        return statistics.fmean(abs(a - b) for a, b in zip(mine, theirs, strict=True))
-
-    def final(trace: Trace) -> float | None:
-        return None if trace.diverged_at is not None else c.last(trace.val_loss)
-
-    def breaks(seed: int) -> str:
-        limit = (1 + params.tolerance) * (final(reference[seed]) or 0.0)
-        for k in params.ks:
-            trace = next(t for t in groups[variant(k, "scaled+warmup")] if t.run.seed == seed)
-            loss = final(trace)
-            if loss is None or loss > limit:
-                return factor_label(k)
-        return NONE
-
-    values = [consensus("rule_breaks_at", "choice", [breaks(s) for s in ctx.seeds])]
-    for k in params.ks:
-        kinds = {kind: groups[variant(k, kind)] for kind in KINDS}
-        values.append(
-            consensus("closest_to_base", "choice", c.pick_per_seed(ctx.seeds, kinds, gap), variant=factor_label(k))
-        )
-    for name in groups:
-        if name != BASE:
-            values.append(consensus("curve_gap", "number", c.per_seed(ctx.seeds, groups[name], gap), variant=name))
-        values.append(consensus("final_val_loss", "number", c.per_seed(ctx.seeds, groups[name], final), variant=name))
-    rows = c.metric_rows(
-        outcome.traces,
-        {
-            "batch_size": lambda t: float(t.run.batch_size),
-            "lr": lambda t: t.run.lr,
-            "updates": lambda t: float(t.updates),
-            "final_val_loss": final,
-            "curve_gap": gap,
-        },
-    )
-    return c.Findings(
-        variants=list(groups),
-        series=c.curves(outcome.traces, ("val_loss", "val_acc")),
-        metrics=rows,
-        observables=values,
-        diverged=c.divergences(outcome.traces),
+    evidence = Scaling(
+        seeds=ctx.seeds,
+        variants=variants_of(params),
+        traces=outcome.traces,
+        params=params,
+        series=t.curves(outcome.traces, ("val_loss", "val_acc")),
         notes=[
             f"digits MLP; base: batch {params.base_batch}, lr {params.base_lr:g}; warmup {params.warmup_epochs:g} "
             f"epoch(s) from zero; the rule holds while the scaled run ends within {params.tolerance:.0%} of the base."
         ],
     )
+    evidence.metrics = t.metric_rows(
+        outcome.traces,
+        {
+            "batch_size": lambda trace: float(trace.run.batch_size),
+            "lr": lambda trace: trace.run.lr,
+            "updates": lambda trace: float(trace.updates),
+            "final_val_loss": final,
+            "curve_gap": lambda trace: gap(evidence, trace),
+        },
+    )
+    return evidence
 
 
 SIM = Simulation(
@@ -166,7 +191,7 @@ SIM = Simulation(
     title="Batch size and learning rate: the linear scaling rule",
     summary="kB with lr, with k*lr, and with k*lr plus warmup, against the small-batch curve; where the rule breaks.",
     params_model=Params,
-    observables=observables,
-    simulate=simulate,
+    table=OBSERVABLES,
+    experiment=experiment,
 )
 run = SIM.run

@@ -9,16 +9,19 @@ the rate is capped by the curvature and more samples per update no longer save u
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
-from sims.result import ObservableSpec, consensus
-from sims.spec import ParamsBase, Simulation, label, require_batch_fits
+from sims.observe import Evidence, PerSeed, Table
+from sims.result import MetricRow, Series
+from sims.runs import Trace
+from sims.simulation import Simulation
+from sims.spec import ParamsBase, label, require_batch_fits
 
 if TYPE_CHECKING:
-    from sims.context import Context, Findings
-    from sims.runs import Trace
+    from sims.context import Context
 
 NAME = "steps_to_target"
 NONE = "none"
@@ -46,57 +49,119 @@ class Params(ParamsBase):
         return self
 
 
-def observables(params: Params) -> list[ObservableSpec]:
-    variants = [label(b) for b in params.batch_sizes]
-    return [
-        ObservableSpec(
-            name="steps_to_target",
-            description="Fewest updates to reach the target loss over the learning-rate grid.",
-            kind="number",
-            unit="updates",
-            variants=variants,
-        ),
-        ObservableSpec(
-            name="best_lr",
-            description="The learning rate on the grid that reached the target first.",
-            kind="number",
-            unit="learning rate",
-            variants=variants,
-        ),
-        ObservableSpec(
-            name="small_batch_speedup",
-            description="Steps at the smallest batch size divided by steps at the next one.",
-            kind="number",
-        ),
-        ObservableSpec(
-            name="large_batch_speedup",
-            description="Steps at the second-largest batch size divided by steps at the largest.",
-            kind="number",
-        ),
-        ObservableSpec(
-            name="diminishing_returns_from",
-            description="The first batch size where growing to the next saves less than half the updates "
-            "perfect scaling would ('none' if scaling stays near perfect).",
-            kind="choice",
-            choices=[*variants[:-1], NONE],
-        ),
+def variants_of(params: Params) -> list[str]:
+    return [label(b) for b in params.batch_sizes]
+
+
+@dataclass(kw_only=True)
+class Tuned(Evidence):
+    """Every run of the rate grid, with what "reaching the target" means for them."""
+
+    params: Params
+    min_loss: float  # the exact optimum of the least-squares problem
+
+
+def reached(evidence: Tuned, trace: Trace) -> int | None:
+    """The first update after which the training-set loss is at or below the target, within the budget."""
+    params = evidence.params
+    start = trace.train_loss[0]
+    target = evidence.min_loss + params.target_fraction * (start - evidence.min_loss)
+    for update, loss in enumerate(trace.full_loss[: params.max_updates], start=1):
+        if loss <= target:
+            return update
+    return None
+
+
+def tuned(evidence: Tuned, variant: str, seed_index: int) -> tuple[float, float] | None:
+    """(fewest updates to the target, the rate that took them) over the grid; None if no rate got there."""
+    seed = evidence.seeds[seed_index]
+    found = [
+        (n, t.run.lr) for t in evidence.of(variant) if t.run.seed == seed and (n := reached(evidence, t)) is not None
     ]
+    return (float(min(found)[0]), min(found)[1]) if found else None
 
 
-def simulate(params: Params, ctx: Context) -> Findings:
+def steps(evidence: Tuned, seed_index: int, variant: str) -> float | None:
+    best = tuned(evidence, variant, seed_index)
+    return None if best is None else best[0]
+
+
+def best_lr(evidence: Tuned, seed_index: int, variant: str) -> float | None:
+    best = tuned(evidence, variant, seed_index)
+    return None if best is None else best[1]
+
+
+def speedup(evidence: Tuned, seed_index: int, small: str, large: str) -> float | None:
+    """Steps at batch `small` divided by steps at batch `large`."""
+    x, y = steps(evidence, seed_index, small), steps(evidence, seed_index, large)
+    return None if x is None or y is None else x / y
+
+
+def diminishing_returns_from(evidence: Tuned, seed_index: int, _: str | None) -> str:
+    """The first batch whose growth to the next saves less than half what perfect scaling would."""
+    batches = evidence.params.batch_sizes
+    for small, large, b_small, b_large in zip(
+        evidence.variants, evidence.variants[1:], batches, batches[1:], strict=False
+    ):
+        saved = speedup(evidence, seed_index, small, large)
+        if saved is None or saved < 0.5 * (b_large / b_small):
+            return small
+    return NONE
+
+
+OBSERVABLES = Table(
+    variants_of,
+    PerSeed(
+        name="steps_to_target",
+        kind="number",
+        description="Fewest updates to reach the target loss over the learning-rate grid.",
+        unit="updates",
+        variants=variants_of,
+        read=steps,
+    ),
+    PerSeed(
+        name="best_lr",
+        kind="number",
+        description="The learning rate on the grid that reached the target first.",
+        unit="learning rate",
+        variants=variants_of,
+        read=best_lr,
+    ),
+    PerSeed(
+        name="small_batch_speedup",
+        kind="number",
+        description="Steps at the smallest batch size divided by steps at the next one.",
+        read=lambda evidence, i, _: speedup(evidence, i, evidence.variants[0], evidence.variants[1]),
+    ),
+    PerSeed(
+        name="large_batch_speedup",
+        kind="number",
+        description="Steps at the second-largest batch size divided by steps at the largest.",
+        read=lambda evidence, i, _: speedup(evidence, i, evidence.variants[-2], evidence.variants[-1]),
+    ),
+    PerSeed(
+        name="diminishing_returns_from",
+        kind="choice",
+        description="The first batch size where growing to the next saves less than half the updates "
+        "perfect scaling would ('none' if scaling stays near perfect).",
+        choices=lambda params: [*variants_of(params)[:-1], NONE],
+        read=diminishing_returns_from,
+    ),
+)
+
+
+def experiment(params: Params, ctx: Context) -> Tuned:
+    """For each batch size, every rate of the grid with every seed, the training-set loss after each update."""
     import math
 
-    from sims import context as c
     from sims import data
     from sims.engine import Job
-    from sims.result import MetricRow, Series
     from sims.runs import Run, batch_sizes
 
     problem = data.least_squares(params.n_samples, params.features, condition=params.condition, noise=0.1, seed=0)
     rates = [f * problem.critical_rate for f in RATE_FRACTIONS]
-    variants = [label(b) for b in params.batch_sizes]
     ctx.plan(**{f"batch {b}": 1.0 for b in params.batch_sizes})
-    steps: dict[str, dict[int, tuple[float, float] | None]] = {}  # variant -> seed -> (steps, lr)
+    traces: list[Trace] = []
     for batch in params.batch_sizes:
         per_epoch = len(batch_sizes(params.n_samples, batch, False))
         job = Job(
@@ -108,50 +173,26 @@ def simulate(params: Params, ctx: Context) -> Findings:
             epochs=math.ceil(params.max_updates / per_epoch),
             full_loss_each_update=True,
         )
-        outcome = ctx.train(job)
-
-        def reached(trace: Trace) -> int | None:
-            start = trace.train_loss[0]
-            target = problem.min_loss + params.target_fraction * (start - problem.min_loss)
-            for update, loss in enumerate(trace.full_loss[: params.max_updates], start=1):
-                if loss <= target:
-                    return update
-            return None
-
-        best: dict[int, tuple[float, float] | None] = {}
-        for seed in ctx.seeds:
-            found = [(n, t.run.lr) for t in outcome.traces if t.run.seed == seed and (n := reached(t)) is not None]
-            best[seed] = (float(min(found)[0]), min(found)[1]) if found else None
-        steps[label(batch)] = best
-
-    def per_seed(variant: str, index: int) -> list[float | None]:
-        return [None if steps[variant][s] is None else steps[variant][s][index] for s in ctx.seeds]  # type: ignore[index]
-
-    def ratio(a: str, b: str) -> list[float | None]:
-        return [None if x is None or y is None else x / y for x, y in zip(per_seed(a, 0), per_seed(b, 0), strict=True)]
-
-    def diminishing(seed_index: int) -> str:
-        for small, large, b_small, b_large in zip(
-            variants, variants[1:], params.batch_sizes, params.batch_sizes[1:], strict=False
-        ):
-            x, y = per_seed(small, 0)[seed_index], per_seed(large, 0)[seed_index]
-            if x is None or y is None or x / y < 0.5 * (b_large / b_small):
-                return small
-        return NONE
-
-    values = [
-        consensus("small_batch_speedup", "number", ratio(variants[0], variants[1])),
-        consensus("large_batch_speedup", "number", ratio(variants[-2], variants[-1])),
-        consensus("diminishing_returns_from", "choice", [diminishing(i) for i in range(len(ctx.seeds))]),
-    ]
-    for v in variants:
-        values.append(consensus("steps_to_target", "number", per_seed(v, 0), variant=v, unit="updates"))
-        values.append(consensus("best_lr", "number", per_seed(v, 1), variant=v, unit="learning rate"))
-    rows = []
-    for v in variants:
-        found = [x for x in per_seed(v, 0) if x is not None]
-        lrs = [x for x in per_seed(v, 1) if x is not None]
-        rows.append(
+        traces += ctx.train(job).traces
+    evidence = Tuned(
+        seeds=ctx.seeds,
+        variants=variants_of(params),
+        traces=traces,
+        params=params,
+        min_loss=problem.min_loss,
+        diverged=[],  # a rate too large for a batch size is part of the grid, not a failed run
+        notes=[
+            f"least squares, {params.n_samples} samples x {params.features} features; target: "
+            f"{params.target_fraction:.0%} of the starting excess loss over the exact optimum "
+            f"{problem.min_loss:.4g}; rates tried: {', '.join(f'{r:.3g}' for r in rates)} "
+            f"(fractions of 2 / lambda_max = {problem.critical_rate:.4g}); budget {params.max_updates} updates."
+        ],
+    )
+    seeds = range(len(ctx.seeds))
+    for v in evidence.variants:
+        found = [x for i in seeds if (x := steps(evidence, i, v)) is not None]
+        lrs = [x for i in seeds if (x := best_lr(evidence, i, v)) is not None]
+        evidence.metrics.append(
             MetricRow(
                 variant=v,
                 values={
@@ -161,29 +202,24 @@ def simulate(params: Params, ctx: Context) -> Findings:
                 },
             )
         )
-    series = [
-        Series(
-            metric="steps_to_target",
-            variant="all",
-            seed=seed,
-            x_label="batch_size",
-            x=[float(b) for b, v in zip(params.batch_sizes, variants, strict=True) if steps[v][seed] is not None],
-            y=[steps[v][seed][0] for v in variants if steps[v][seed] is not None],  # type: ignore[index]
+    evidence.series = []
+    for i, seed in enumerate(ctx.seeds):
+        reaching = [
+            (b, x)
+            for b, v in zip(params.batch_sizes, evidence.variants, strict=True)
+            if (x := steps(evidence, i, v)) is not None
+        ]
+        evidence.series.append(
+            Series(
+                metric="steps_to_target",
+                variant="all",
+                seed=seed,
+                x_label="batch_size",
+                x=[float(b) for b, _ in reaching],
+                y=[x for _, x in reaching],
+            )
         )
-        for seed in ctx.seeds
-    ]
-    return c.Findings(
-        variants=variants,
-        series=series,
-        metrics=rows,
-        observables=values,
-        notes=[
-            f"least squares, {params.n_samples} samples x {params.features} features; target: "
-            f"{params.target_fraction:.0%} of the starting excess loss over the exact optimum "
-            f"{problem.min_loss:.4g}; rates tried: {', '.join(f'{r:.3g}' for r in rates)} "
-            f"(fractions of 2 / lambda_max = {problem.critical_rate:.4g}); budget {params.max_updates} updates."
-        ],
-    )
+    return evidence
 
 
 SIM = Simulation(
@@ -191,7 +227,7 @@ SIM = Simulation(
     title="Steps to target vs batch size",
     summary="Updates to reach a target loss per batch size, rate tuned: perfect scaling, then a plateau.",
     params_model=Params,
-    observables=observables,
-    simulate=simulate,
+    table=OBSERVABLES,
+    experiment=experiment,
 )
 run = SIM.run
