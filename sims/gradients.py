@@ -1,0 +1,85 @@
+"""The gradient of each run's weighted loss on one tick, by autograd or by the fast path.
+
+Autograd handles every building block. For plain MLPs (linear layers with ReLU or tanh)
+the hand-written backward pass in `sims.stacked` gives the same numbers with less
+bookkeeping, which on a small CPU model is most of the cost; `python -m sims bench`
+measures both, and `tests/sims/test_gradients.py` checks they agree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Protocol
+
+import torch
+from torch import Tensor
+
+from sims.blocks import Pass, StackedNet
+from sims.models import LossKind, Model
+from sims.stacked import StackedMLP, loss_and_grad, sample_losses
+
+_forced_autograd = False
+
+
+@contextlib.contextmanager
+def autograd_only() -> Iterator[None]:
+    """Train every model with autograd inside the block (the benchmark's comparison)."""
+    global _forced_autograd
+    previous, _forced_autograd = _forced_autograd, True
+    try:
+        yield
+    finally:
+        _forced_autograd = previous
+
+
+class Gradients(Protocol):
+    def __call__(self, x: Tensor, y: Tensor, weight: Tensor, p: Pass, grads: list[Tensor], accumulate: bool) -> Tensor:
+        """Write (or add) the gradients into `grads`; return each run's weighted loss [R] and the outputs."""
+        ...
+
+
+class Autograd:
+    """torch.autograd over the stacked parameters: the sum over runs of each run's weighted loss."""
+
+    def __init__(self, net: StackedNet, loss: LossKind) -> None:
+        self.net, self.loss = net, loss
+        self.outputs: Tensor | None = None
+
+    def __call__(self, x: Tensor, y: Tensor, weight: Tensor, p: Pass, grads: list[Tensor], accumulate: bool) -> Tensor:
+        with torch.enable_grad():
+            params = [param.requires_grad_() for param in self.net.params]
+            outputs = self.net.forward(x, p)
+            per_run = (sample_losses(self.loss, outputs, y).unsqueeze(-1) * weight).sum(dim=(1, 2))
+            found = torch.autograd.grad(per_run.sum(), params)
+        for param in params:
+            param.requires_grad_(False)
+        if accumulate:
+            torch._foreach_add_(grads, found)
+        else:
+            torch._foreach_copy_(grads, found)
+        self.outputs = outputs.detach()
+        return per_run.detach()
+
+
+class HandWritten:
+    """The fast path for plain MLPs: two matmuls per layer, no graph."""
+
+    def __init__(self, net: StackedNet, loss: LossKind, activation: str) -> None:
+        self.mlp = StackedMLP(net.params, activation)  # the same tensors: updates reach both
+        self.loss = loss
+        self.outputs: Tensor | None = None
+
+    def __call__(self, x: Tensor, y: Tensor, weight: Tensor, p: Pass, grads: list[Tensor], accumulate: bool) -> Tensor:
+        outputs, cache = self.mlp.forward(x)
+        batch_loss, grad_out = loss_and_grad(self.loss, outputs, y, weight)
+        self.mlp.backward_into(cache, grad_out, grads, accumulate=accumulate)
+        self.outputs = outputs
+        return batch_loss
+
+
+def for_model(model: Model, net: StackedNet, loss: LossKind) -> Autograd | HandWritten:
+    """The fast path where it applies, autograd otherwise (or always, inside `autograd_only`)."""
+    if model.plain and not _forced_autograd:
+        return HandWritten(net, loss, model.activation)  # type: ignore[union-attr]
+    return Autograd(net, loss)

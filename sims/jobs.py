@@ -1,0 +1,64 @@
+"""A training job: the model, the data, the runs, and what to record while they train."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+from sims.blocks import StackedNet
+from sims.callbacks import Divergence, Evaluate, Part
+from sims.models import LossKind, Model
+from sims.runs import Optimizer, Run, Schedule, Trace
+
+
+@dataclass
+class Dataset:
+    """x: [S, N, D]; y: [S, N, 1] class indices or [S, N, K] targets. S datasets of equal size."""
+
+    x: Tensor
+    y: Tensor
+
+    @property
+    def size(self) -> int:
+        return self.x.shape[1]
+
+    def to(self, device: torch.device) -> Dataset:
+        return Dataset(self.x.to(device), self.y.to(device))
+
+
+@dataclass(frozen=True)
+class Order:
+    """How samples are visited: shuffled per (seed, epoch) or in order; `first_epoch` places a phase in a longer run."""
+
+    shuffle: bool = True
+    drop_last: bool = False
+    first_epoch: int = 0
+
+
+@dataclass
+class Job:
+    stage: str
+    model: Model
+    loss: LossKind
+    train: Dataset
+    runs: list[Run]
+    epochs: int
+    val: Dataset | None = None
+    optimizer: Optimizer = field(default_factory=Optimizer)
+    order: Order = field(default_factory=Order)
+    start: list[Tensor] | None = None  # stacked weights to start from (one row per run), else fresh init
+    record: tuple[Part, ...] = (Divergence(), Evaluate())
+
+
+@dataclass
+class Outcome:
+    traces: list[Trace]
+    model: StackedNet
+    epoch_seconds: list[float]
+
+
+def applied_factors(schedule: Schedule, total: int, per_epoch: int) -> Tensor:
+    """A schedule's multipliers as the engine applies them: computed in double, used in single precision."""
+    return torch.tensor(schedule.factors(total, per_epoch), dtype=torch.float64).float()
