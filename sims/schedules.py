@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
+from sims import traces as t
 from sims.datasizes import digits_train_size
-from sims.result import ObservableSpec, consensus
-from sims.spec import ParamsBase, Simulation
+from sims.observe import Evidence, PerRun, PerSeed, Pick, Table
+from sims.runs import Trace
+from sims.simulation import Simulation
+from sims.spec import ParamsBase
 
 if TYPE_CHECKING:
-    from sims.context import Context, Findings
-    from sims.runs import Trace
+    from sims.context import Context
 
 NAME = "schedules"
 VARIANTS = ["constant", "step decay", "cosine", "batch growth"]
@@ -52,38 +54,70 @@ class Params(ParamsBase):
         return self
 
 
-def observables(params: Params) -> list[ObservableSpec]:
-    return [
-        ObservableSpec(
-            name="decay_matches_growth",
-            description=f"Whether the step-decay and batch-growth validation curves stay within {MATCH:.0%} "
-            "of each other, epoch by epoch.",
-            kind="bool",
-        ),
-        ObservableSpec(
-            name="lowest_final_val_loss",
-            description="The schedule ending with the lowest validation loss.",
-            kind="choice",
-            choices=VARIANTS,
-        ),
-        ObservableSpec(
-            name="updates", description="Optimizer updates taken.", kind="number", unit="updates", variants=VARIANTS
-        ),
-        ObservableSpec(
-            name="final_val_loss", description="Validation loss after the last epoch.", kind="number", variants=VARIANTS
-        ),
-        ObservableSpec(
-            name="update_ratio_decay_to_growth",
-            description="Updates taken by step decay divided by updates taken by batch growth.",
-            kind="number",
-        ),
-    ]
+def variants_of(params: Params) -> list[str]:
+    return VARIANTS
 
 
-def simulate(params: Params, ctx: Context) -> Findings:
+def final(trace: Trace) -> float | None:
+    return None if trace.diverged_at is not None else t.last(trace.val_loss)
+
+
+def decay_and_growth(evidence: Evidence, seed_index: int) -> tuple[Trace, Trace]:
+    seed = evidence.seeds[seed_index]
+    decay, growth = evidence.run("step decay", seed), evidence.run("batch growth", seed)
+    assert decay is not None and growth is not None, f"seed {seed}: every schedule trains every seed"
+    return decay, growth
+
+
+def decay_matches_growth(evidence: Evidence, seed_index: int, _: str | None) -> bool | None:
+    """Whether every epoch's validation losses lie within MATCH of each other (None if the runs differ in length)."""
+    decay, growth = decay_and_growth(evidence, seed_index)
+    a, b = decay.val_loss, growth.val_loss
+    if len(a) != len(b):
+        return None
+    return all(abs(x - y) <= MATCH * x for x, y in zip(a[1:], b[1:], strict=True))
+
+
+def update_ratio(evidence: Evidence, seed_index: int, _: str | None) -> float:
+    decay, growth = decay_and_growth(evidence, seed_index)
+    return float(decay.updates) / float(growth.updates)
+
+
+OBSERVABLES = Table(
+    variants_of,
+    PerSeed(
+        name="decay_matches_growth",
+        kind="bool",
+        description=f"Whether the step-decay and batch-growth validation curves stay within {MATCH:.0%} "
+        "of each other, epoch by epoch.",
+        read=decay_matches_growth,
+    ),
+    Pick(
+        name="lowest_final_val_loss",
+        description="The schedule ending with the lowest validation loss.",
+        score=final,
+    ),
+    PerRun(
+        name="updates",
+        kind="number",
+        description="Optimizer updates taken.",
+        unit="updates",
+        read=lambda trace: float(trace.updates),
+    ),
+    PerRun(name="final_val_loss", kind="number", description="Validation loss after the last epoch.", read=final),
+    PerSeed(
+        name="update_ratio_decay_to_growth",
+        kind="number",
+        description="Updates taken by step decay divided by updates taken by batch growth.",
+        read=update_ratio,
+    ),
+)
+
+
+def experiment(params: Params, ctx: Context) -> Evidence:
+    """The three schedules in one job; batch growth as one job per stretch between milestones, chained."""
     from dataclasses import replace
 
-    from sims import context as c
     from sims import problems
     from sims.runs import Run, Schedule
 
@@ -131,50 +165,25 @@ def simulate(params: Params, ctx: Context) -> Findings:
                 whole.diverged_at = whole.updates - trace.updates + trace.diverged_at
                 whole.divergence_reason = trace.divergence_reason
     traces = outcome.traces + [grown[s] for s in ctx.seeds]
-    groups = c.by_variant(traces)
-
-    def final(trace: Trace) -> float | None:
-        return None if trace.diverged_at is not None else c.last(trace.val_loss)
-
-    def matches(seed: int) -> bool | None:
-        a = next(t for t in groups["step decay"] if t.run.seed == seed).val_loss
-        b = grown[seed].val_loss
-        if len(a) != len(b):
-            return None
-        return all(abs(x - y) <= MATCH * x for x, y in zip(a[1:], b[1:], strict=True))
-
-    updates = {v: [float(t.updates) for t in groups[v]] for v in VARIANTS}
-    values = [
-        consensus("decay_matches_growth", "bool", [matches(s) for s in ctx.seeds]),
-        consensus("lowest_final_val_loss", "choice", c.pick_per_seed(ctx.seeds, groups, final)),
-        consensus(
-            "update_ratio_decay_to_growth",
-            "number",
-            [d / g for d, g in zip(updates["step decay"], updates["batch growth"], strict=True)],
-        ),
-    ]
-    for name in VARIANTS:
-        values.append(consensus("updates", "number", updates[name], variant=name, unit="updates"))
-        values.append(consensus("final_val_loss", "number", c.per_seed(ctx.seeds, groups[name], final), variant=name))
-    rows = c.metric_rows(
-        traces,
-        {
-            "updates": lambda t: float(t.updates),
-            "final_val_loss": final,
-            "final_val_accuracy": lambda t: c.last(t.val_acc),
-            "min_val_loss": lambda t: min(t.val_loss) if t.val_loss else None,
-        },
-    )
     gaps = [
         statistics.fmean(abs(x - y) for x, y in zip(a.val_loss, grown[a.run.seed].val_loss, strict=False))
-        for a in groups["step decay"]
+        for a in traces
+        if a.run.variant == "step decay"
     ]
-    return c.Findings(
+    return Evidence(
+        seeds=ctx.seeds,
         variants=VARIANTS,
-        series=c.curves(traces, ("update_loss", "val_loss", "val_acc")),
-        metrics=rows,
-        observables=values,
-        diverged=c.divergences(traces),
+        traces=traces,
+        series=t.curves(traces, ("update_loss", "val_loss", "val_acc")),
+        metrics=t.metric_rows(
+            traces,
+            {
+                "updates": lambda trace: float(trace.updates),
+                "final_val_loss": final,
+                "final_val_accuracy": lambda trace: t.last(trace.val_acc),
+                "min_val_loss": lambda trace: min(trace.val_loss) if trace.val_loss else None,
+            },
+        ),
         notes=[
             f"digits MLP, plain SGD, batch {params.batch_size}, lr {params.lr:g}; at epochs {params.milestones} the "
             f"rate is divided by {params.factor:g} (step decay) or the batch multiplied by it (batch growth).",
@@ -188,7 +197,7 @@ SIM = Simulation(
     title="Schedules: decay the rate or grow the batch",
     summary="Constant, step decay, cosine, and batch growth at the decay points: curves per epoch and update counts.",
     params_model=Params,
-    observables=observables,
-    simulate=simulate,
+    table=OBSERVABLES,
+    experiment=experiment,
 )
 run = SIM.run
