@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from sims import traces as t
 from sims.datasizes import digits_train_size
-from sims.result import ObservableSpec, consensus
-from sims.spec import ParamsBase, Simulation
+from sims.observe import Evidence, PerRun, PerSeed, Table
+from sims.runs import Trace
+from sims.simulation import Simulation
+from sims.spec import ParamsBase
 
 if TYPE_CHECKING:
-    from sims.context import Context, Findings
-    from sims.runs import Trace
+    from sims.context import Context
 
 NAME = "data_order_and_optimizers"
 ORDERS = ["sorted", "shuffled"]
@@ -35,40 +37,96 @@ class Params(ParamsBase):
     hidden: int = Field(64, ge=1, le=1024, description="Width of the hidden layer.")
 
 
-def observables(params: Params) -> list[ObservableSpec]:
-    def number(name: str, description: str) -> ObservableSpec:
-        return ObservableSpec(name=name, description=description, kind="number", variants=VARIANTS)
-
-    return [
-        ObservableSpec(
-            name="better_order",
-            description="The data order whose SGD run ends with the lower validation loss.",
-            kind="choice",
-            choices=ORDERS,
-        ),
-        ObservableSpec(
-            name="lowest_loss_optimizer",
-            description="The optimizer ending with the lowest training loss (shuffled data).",
-            kind="choice",
-            choices=OPTIMIZERS,
-        ),
-        ObservableSpec(
-            name="smoothest_optimizer",
-            description="The optimizer whose per-update loss curve is the least jagged (shuffled data).",
-            kind="choice",
-            choices=OPTIMIZERS,
-        ),
-        number("final_val_loss", "Validation loss after the last epoch."),
-        number("final_val_accuracy", "Validation accuracy after the last epoch."),
-        number("final_train_loss", "Training loss over the whole set after the last epoch."),
-        number("loss_noise", "Spread of the step-to-step change in log loss: higher is noisier."),
-    ]
+def variants_of(params: Params) -> list[str]:
+    return VARIANTS
 
 
-def simulate(params: Params, ctx: Context) -> Findings:
+def final(curve: str) -> Callable[[Trace], float | None]:
+    """The last point of a curve, None for a run that diverged."""
+    return lambda trace: None if trace.diverged_at is not None else t.last(getattr(trace, curve))
+
+
+def loss_noise(trace: Trace) -> float | None:
+    return t.roughness(trace.update_loss)
+
+
+def pick(
+    runs: dict[str, str], score: Callable[[Trace], float | None]
+) -> Callable[[Evidence, int, str | None], str | None]:
+    """Per seed, the answer whose run scores lowest, where answers name runs ("sorted" -> "sorted sgd")."""
+
+    def read(evidence: Evidence, seed_index: int, _: str | None) -> str | None:
+        groups = {answer: evidence.of(run) for answer, run in runs.items()}
+        return t.pick_per_seed([evidence.seeds[seed_index]], groups, score)[0]
+
+    return read
+
+
+#: The run behind each answer of the two comparisons.
+ORDER_RUNS = {order: f"{order} sgd" for order in ORDERS}
+OPTIMIZER_RUNS = {name: f"shuffled {name}" for name in OPTIMIZERS}
+#: Each run's numbers: observables per variant, and (averaged over seeds) the metric rows.
+READS = {
+    "final_val_loss": final("val_loss"),
+    "final_val_accuracy": final("val_acc"),
+    "final_train_loss": final("train_loss"),
+    "loss_noise": loss_noise,
+}
+
+OBSERVABLES = Table(
+    variants_of,
+    PerSeed(
+        name="better_order",
+        kind="choice",
+        description="The data order whose SGD run ends with the lower validation loss.",
+        choices=ORDERS,
+        read=pick(ORDER_RUNS, final("val_loss")),
+    ),
+    PerSeed(
+        name="lowest_loss_optimizer",
+        kind="choice",
+        description="The optimizer ending with the lowest training loss (shuffled data).",
+        choices=OPTIMIZERS,
+        read=pick(OPTIMIZER_RUNS, final("train_loss")),
+    ),
+    PerSeed(
+        name="smoothest_optimizer",
+        kind="choice",
+        description="The optimizer whose per-update loss curve is the least jagged (shuffled data).",
+        choices=OPTIMIZERS,
+        read=pick(OPTIMIZER_RUNS, loss_noise),
+    ),
+    PerRun(
+        name="final_val_loss",
+        kind="number",
+        description="Validation loss after the last epoch.",
+        read=READS["final_val_loss"],
+    ),
+    PerRun(
+        name="final_val_accuracy",
+        kind="number",
+        description="Validation accuracy after the last epoch.",
+        read=READS["final_val_accuracy"],
+    ),
+    PerRun(
+        name="final_train_loss",
+        kind="number",
+        description="Training loss over the whole set after the last epoch.",
+        read=READS["final_train_loss"],
+    ),
+    PerRun(
+        name="loss_noise",
+        kind="number",
+        description="Spread of the step-to-step change in log loss: higher is noisier.",
+        read=loss_noise,
+    ),
+)
+
+
+def experiment(params: Params, ctx: Context) -> Evidence:
+    """Four jobs, one per run kind: sorted SGD, then shuffled SGD, momentum and Adam."""
     from dataclasses import replace
 
-    from sims import context as c
     from sims import problems
     from sims.engine import Dataset
     from sims.runs import Run
@@ -87,36 +145,12 @@ def simulate(params: Params, ctx: Context) -> Findings:
         replace(base, stage="shuffled adam", optimizer="adam", runs=runs("shuffled adam", params.adam_lr)),
     ]
     ctx.plan(**{job.stage: 1.0 for job in jobs})
-    traces = [t for job in jobs for t in ctx.train(job).traces]
-    groups = c.by_variant(traces)
-    noise = {id(t): c.roughness(t.update_loss) for t in traces}
-
-    def final(curve: str) -> Callable[[Trace], float | None]:
-        return lambda t: None if t.diverged_at is not None else c.last(getattr(t, curve))
-
-    orders = {order: groups[f"{order} sgd"] for order in ORDERS}
-    optimizers = {name: groups[f"shuffled {name}"] for name in OPTIMIZERS}
-    values = [
-        consensus("better_order", "choice", c.pick_per_seed(ctx.seeds, orders, final("val_loss"))),
-        consensus("lowest_loss_optimizer", "choice", c.pick_per_seed(ctx.seeds, optimizers, final("train_loss"))),
-        consensus("smoothest_optimizer", "choice", c.pick_per_seed(ctx.seeds, optimizers, lambda t: noise[id(t)])),
-    ]
-    reads = {
-        "final_val_loss": final("val_loss"),
-        "final_val_accuracy": final("val_acc"),
-        "final_train_loss": final("train_loss"),
-        "loss_noise": lambda t: noise[id(t)],
-    }
-    for name in VARIANTS:
-        for metric, read in reads.items():
-            values.append(consensus(metric, "number", c.per_seed(ctx.seeds, groups[name], read), variant=name))
-    rows = c.metric_rows(traces, reads)
-    return c.Findings(
+    traces = [trace for job in jobs for trace in ctx.train(job).traces]
+    return Evidence(
+        seeds=ctx.seeds,
         variants=VARIANTS,
-        series=c.curves(traces, ("update_loss", "train_loss", "val_loss", "val_acc")),
-        metrics=rows,
-        observables=values,
-        diverged=c.divergences(traces),
+        traces=traces,
+        metrics=t.metric_rows(traces, READS),
         notes=[
             f"digits MLP, batch {params.batch_size}, {params.epochs} epochs; sorted = ordered by label and never "
             f"reshuffled; momentum 0.9; Adam with betas (0.9, 0.999)."
@@ -129,7 +163,7 @@ SIM = Simulation(
     title="Data order and optimizers",
     summary="Sorted vs shuffled data; SGD vs momentum vs Adam at a small batch: which trains better and smoother.",
     params_model=Params,
-    observables=observables,
-    simulate=simulate,
+    table=OBSERVABLES,
+    experiment=experiment,
 )
 run = SIM.run
