@@ -7,16 +7,21 @@ together), so it is not distorted by other batch sizes sharing the training loop
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
+from sims import traces as t
 from sims.datasizes import DIGITS_VAL_FRACTION, digits_train_size
-from sims.result import ObservableSpec, consensus, measured_once
-from sims.spec import Distinct, ParamsBase, Simulation, label
+from sims.observe import Evidence, Once, PerRun, PerSeed, Pick, Scalar, Table
+from sims.runs import Run, Trace
+from sims.simulation import Simulation
+from sims.spec import Distinct, ParamsBase, label
 
 if TYPE_CHECKING:
-    from sims.context import Context, Findings
+    from sims.context import Context
 
 NAME = "batch_size_sweep"
 VAL_FRACTION = DIGITS_VAL_FRACTION
@@ -34,40 +39,48 @@ class Params(ParamsBase):
     momentum: float = Field(0.0, ge=0, lt=1, description="SGD momentum.")
 
 
-def observables(params: Params) -> list[ObservableSpec]:
-    variants = [label(b) for b in params.batch_sizes]
+@dataclass(kw_only=True)
+class Sweep(Evidence):
+    """The training runs, and the wall time of one epoch per batch size from the separate timing pass."""
 
-    def per_variant(name: str, description: str, unit: str | None = None) -> ObservableSpec:
-        return ObservableSpec(name=name, description=description, kind="number", unit=unit, variants=variants)
-
-    def choice(name: str, description: str) -> ObservableSpec:
-        return ObservableSpec(name=name, description=description, kind="choice", choices=variants)
-
-    return [
-        choice("lowest_val_loss_batch", "The batch size ending with the lowest validation loss."),
-        choice("highest_val_accuracy_batch", "The batch size ending with the highest validation accuracy."),
-        choice("fastest_epoch_batch", "The batch size that finishes one epoch in the least wall time."),
-        choice("noisiest_batch", "The batch size whose per-update loss curve is the most jagged."),
-        choice("smoothest_batch", "The batch size whose per-update loss curve is the least jagged."),
-        per_variant("updates_per_epoch", "Optimizer updates per epoch.", "updates"),
-        per_variant("total_updates", "Optimizer updates over the whole run.", "updates"),
-        per_variant("final_val_loss", "Validation cross-entropy after the last epoch."),
-        per_variant("final_val_accuracy", "Validation accuracy after the last epoch.", "fraction"),
-        per_variant("epoch_seconds", "Wall time of one epoch at this batch size, its seeds trained together.", "s"),
-        per_variant("loss_noise", "Spread of the step-to-step change in log loss: higher is noisier."),
-    ]
+    epochs: int
+    epoch_seconds: dict[str, float]
 
 
-def simulate(params: Params, ctx: Context) -> Findings:
+def variants_of(params: Params) -> list[str]:
+    return [label(b) for b in params.batch_sizes]
+
+
+def unless_diverged(read: Callable[[Trace], Scalar]) -> Callable[[Trace], Scalar]:
+    """A run that blew up stopped early: its counts and final values say nothing about its batch size."""
+    return lambda trace: read(trace) if trace.diverged_at is None else None
+
+
+def loss_noise(trace: Trace) -> float | None:
+    return t.roughness(trace.update_loss)
+
+
+def updates_per_epoch(evidence: Sweep, index: int, variant: str | None) -> int | None:
+    trace = evidence.run(str(variant), evidence.seeds[index])
+    return None if trace is None or trace.diverged_at is not None else trace.updates // evidence.epochs
+
+
+def fastest_batch(evidence: Sweep, _: str | None) -> str:
+    return min(evidence.variants, key=evidence.epoch_seconds.__getitem__)
+
+
+def epoch_seconds(evidence: Sweep, variant: str | None) -> float:
+    return evidence.epoch_seconds[str(variant)]
+
+
+def experiment(params: Params, ctx: Context) -> Sweep:
     from dataclasses import replace
 
-    from sims import context as c
     from sims import data
     from sims.engine import Job
-    from sims.runs import Run
 
     split = data.digits(VAL_FRACTION)
-    variants = [label(b) for b in params.batch_sizes]
+    variants = variants_of(params)
     runs = [Run(label(b), seed, params.lr, b) for b in params.batch_sizes for seed in ctx.seeds]
     job = Job(
         stage="train",
@@ -82,7 +95,6 @@ def simulate(params: Params, ctx: Context) -> Findings:
     )
     ctx.plan(train=0.9, timing=0.1)
     outcome = ctx.train(job)
-    groups = c.by_variant(outcome.traces)
 
     timing = replace(job, stage="timing", epochs=TIMING_EPOCHS, val=None)
     seconds = {
@@ -90,50 +102,26 @@ def simulate(params: Params, ctx: Context) -> Findings:
         for variant in variants
     }
 
-    noise = {id(t): c.roughness(t.update_loss) for t in outcome.traces}
-    values = [
-        consensus("lowest_val_loss_batch", "choice", c.pick_per_seed(ctx.seeds, groups, lambda t: c.last(t.val_loss))),
-        consensus(
-            "highest_val_accuracy_batch",
-            "choice",
-            c.pick_per_seed(ctx.seeds, groups, lambda t: c.last(t.val_acc), highest=True),
-        ),
-        measured_once("fastest_epoch_batch", "choice", min(variants, key=seconds.__getitem__)),
-        consensus("noisiest_batch", "choice", c.pick_per_seed(ctx.seeds, groups, lambda t: noise[id(t)], highest=True)),
-        consensus("smoothest_batch", "choice", c.pick_per_seed(ctx.seeds, groups, lambda t: noise[id(t)])),
-    ]
-    for variant in variants:
-        traces = groups[variant]
-        per_epoch = traces[0].updates // params.epochs if traces[0].diverged_at is None else None
-        reads = {
-            "updates_per_epoch": (lambda t, n=per_epoch: n if t.diverged_at is None else None, "updates"),
-            "total_updates": (lambda t: t.updates if t.diverged_at is None else None, "updates"),
-            "final_val_loss": (lambda t: c.last(t.val_loss) if t.diverged_at is None else None, None),
-            "final_val_accuracy": (lambda t: c.last(t.val_acc) if t.diverged_at is None else None, "fraction"),
-            "loss_noise": (lambda t: noise[id(t)], None),
-        }
-        for name, (read, unit) in reads.items():
-            values.append(consensus(name, "number", c.per_seed(ctx.seeds, traces, read), variant=variant, unit=unit))
-        values.append(measured_once("epoch_seconds", "number", seconds[variant], variant=variant, unit="s"))
-
-    rows = c.metric_rows(
+    rows = t.metric_rows(
         outcome.traces,
         {
-            "updates_per_epoch": lambda t: t.updates / params.epochs,
-            "final_val_loss": lambda t: c.last(t.val_loss),
-            "final_val_accuracy": lambda t: c.last(t.val_acc),
-            "min_val_loss": lambda t: min(t.val_loss) if t.val_loss else None,
-            "loss_noise": lambda t: noise[id(t)],
+            "updates_per_epoch": lambda tr: tr.updates / params.epochs,
+            "final_val_loss": lambda tr: t.last(tr.val_loss),
+            "final_val_accuracy": lambda tr: t.last(tr.val_acc),
+            "min_val_loss": lambda tr: min(tr.val_loss) if tr.val_loss else None,
+            "loss_noise": loss_noise,
         },
     )
     for row in rows:
         row.values["epoch_seconds"] = seconds[row.variant]
-    return c.Findings(
+    return Sweep(
+        seeds=ctx.seeds,
         variants=variants,
-        series=c.curves(outcome.traces, ("update_loss", "val_loss", "val_acc")),
+        traces=outcome.traces,
+        epochs=params.epochs,
+        epoch_seconds=seconds,
+        series=t.curves(outcome.traces, ("update_loss", "val_loss", "val_acc")),
         metrics=rows,
-        observables=values,
-        diverged=c.divergences(outcome.traces),
         notes=[
             f"digits: {split.train.size} training and {split.val.size} validation images; "
             f"epoch time: the fastest of {TIMING_EPOCHS} epochs at that batch size alone, all seeds together."
@@ -141,12 +129,87 @@ def simulate(params: Params, ctx: Context) -> Findings:
     )
 
 
+OBSERVABLES = Table(
+    variants_of,
+    Pick(
+        name="lowest_val_loss_batch",
+        description="The batch size ending with the lowest validation loss.",
+        score=lambda trace: t.last(trace.val_loss),
+    ),
+    Pick(
+        name="highest_val_accuracy_batch",
+        description="The batch size ending with the highest validation accuracy.",
+        score=lambda trace: t.last(trace.val_acc),
+        highest=True,
+    ),
+    Once(
+        name="fastest_epoch_batch",
+        kind="choice",
+        description="The batch size that finishes one epoch in the least wall time.",
+        choices=variants_of,
+        read=fastest_batch,
+    ),
+    Pick(
+        name="noisiest_batch",
+        description="The batch size whose per-update loss curve is the most jagged.",
+        score=loss_noise,
+        highest=True,
+    ),
+    Pick(
+        name="smoothest_batch",
+        description="The batch size whose per-update loss curve is the least jagged.",
+        score=loss_noise,
+    ),
+    PerSeed(
+        name="updates_per_epoch",
+        kind="number",
+        description="Optimizer updates per epoch.",
+        unit="updates",
+        variants=variants_of,
+        read=updates_per_epoch,
+    ),
+    PerRun(
+        name="total_updates",
+        kind="number",
+        description="Optimizer updates over the whole run.",
+        unit="updates",
+        read=unless_diverged(lambda trace: trace.updates),
+    ),
+    PerRun(
+        name="final_val_loss",
+        kind="number",
+        description="Validation cross-entropy after the last epoch.",
+        read=unless_diverged(lambda trace: t.last(trace.val_loss)),
+    ),
+    PerRun(
+        name="final_val_accuracy",
+        kind="number",
+        description="Validation accuracy after the last epoch.",
+        unit="fraction",
+        read=unless_diverged(lambda trace: t.last(trace.val_acc)),
+    ),
+    Once(
+        name="epoch_seconds",
+        kind="number",
+        description="Wall time of one epoch at this batch size, its seeds trained together.",
+        unit="s",
+        variants=variants_of,
+        read=epoch_seconds,
+    ),
+    PerRun(
+        name="loss_noise",
+        kind="number",
+        description="Spread of the step-to-step change in log loss: higher is noisier.",
+        read=loss_noise,
+    ),
+)
+
 SIM = Simulation(
     name=NAME,
     title="Batch size sweep",
     summary="One MLP on handwritten digits at several batch sizes: loss, accuracy, noise, updates and speed.",
     params_model=Params,
-    observables=observables,
-    simulate=simulate,
+    table=OBSERVABLES,
+    experiment=experiment,
 )
 run = SIM.run

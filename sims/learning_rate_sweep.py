@@ -10,22 +10,27 @@ beside the theory. The digits MLP shows the same picture without a closed form.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
+from sims import traces as t
+from sims.observe import Entry, Evidence, Once, PerRun, PerSeed, Pick, Table
 from sims.problem_params import ProblemParams
-from sims.result import ObservableSpec, consensus, measured_once
-from sims.spec import Simulation, label, log_grid, require_batch_fits
+from sims.result import ObservableSpec, ObservableValue
+from sims.runs import Run, Trace
+from sims.simulation import Simulation
+from sims.spec import label, log_grid, require_batch_fits
 
 if TYPE_CHECKING:
-    from sims.context import Context, Findings
-    from sims.runs import Trace
+    from sims.context import Context
 
 NAME = "learning_rate_sweep"
 NONE = "none"
 REFINE_RATES = 12
 REFINE_ROUNDS = 2
+THEORY = ("critical_rate_theory", "measured_to_theory_ratio")
 
 
 class Params(ProblemParams):
@@ -49,81 +54,91 @@ class Params(ProblemParams):
         return log_grid(self.lr_min, self.lr_max, self.n_rates)
 
 
+@dataclass(kw_only=True)
+class Sweep(Evidence):
+    """The grid's runs, each seed's critical rate from the finer grids, and the exact one where known."""
+
+    critical: list[float | None]
+    theory: float | None
+
+
 def has_theory(params: Params) -> bool:
     return params.problem == "least_squares" and params.batch_size in (None, params.n_samples)
 
 
-def observables(params: Params) -> list[ObservableSpec]:
-    variants = [label(r) for r in params.rates]
-    specs = [
-        ObservableSpec(
-            name="diverges", description="Whether training at this rate blew up.", kind="bool", variants=variants
-        ),
-        ObservableSpec(
-            name="smallest_diverging_rate",
-            description="The smallest rate on the grid that diverged ('none' if none did).",
-            kind="choice",
-            choices=[*variants, NONE],
-        ),
-        ObservableSpec(
-            name="best_rate",
-            description="The rate on the grid with the lowest final training loss among those that did not diverge.",
-            kind="choice",
-            choices=variants,
-        ),
-        ObservableSpec(
-            name="final_loss", description="Training loss after the last epoch.", kind="number", variants=variants
-        ),
-        ObservableSpec(
-            name="critical_rate_measured",
-            description="The rate where training turns from converging to diverging, located by finer grids.",
-            kind="number",
-            unit="learning rate",
-        ),
-    ]
-    if has_theory(params):
-        specs += [
-            ObservableSpec(
-                name="critical_rate_theory",
-                description="2 / (largest eigenvalue of the loss Hessian), computed from the data.",
-                kind="number",
-                unit="learning rate",
-            ),
-            ObservableSpec(
-                name="measured_to_theory_ratio",
-                description="Measured critical rate divided by the theoretical one (1 means exact agreement).",
-                kind="number",
-            ),
-        ]
-    return specs
+def variants_of(params: Params) -> list[str]:
+    return [label(r) for r in params.rates]
 
 
-def _final(trace: Trace) -> float | None:
+def final(trace: Trace) -> float | None:
     if trace.diverged_at is not None or not trace.train_loss:
         return None
     return trace.train_loss[-1]
 
 
-def simulate(params: Params, ctx: Context) -> Findings:
+def diverged(trace: Trace) -> bool:
+    return trace.diverged_at is not None
+
+
+def smallest_diverging(evidence: Sweep, index: int, _: str | None) -> str:
+    """The first rate of the grid whose run of this seed blew up, or NONE."""
+    seed = evidence.seeds[index]
+    for variant in evidence.variants:
+        if any(trace.run.seed == seed and diverged(trace) for trace in evidence.of(variant)):
+            return variant
+    return NONE
+
+
+def measured_critical(evidence: Sweep, index: int, _: str | None) -> float | None:
+    return evidence.critical[index]
+
+
+def theory_rate(evidence: Sweep, _: str | None) -> float | None:
+    return evidence.theory
+
+
+def measured_to_theory(evidence: Sweep, index: int, _: str | None) -> float | None:
+    measured = evidence.critical[index]
+    return None if measured is None or evidence.theory is None else measured / evidence.theory
+
+
+class WithTheory(Table):
+    """The table, less the theory observables where the problem has no closed form.
+
+    `observe.Table` lists every entry for every params; this drops THEORY unless `has_theory`.
+    """
+
+    def _for(self, params: Params) -> Table:
+        entries: list[Entry] = [e for e in self.entries if has_theory(params) or e.name not in THEORY]
+        return Table(self.variants, *entries)
+
+    def specs(self, params: Params) -> list[ObservableSpec]:
+        return self._for(params).specs(params)
+
+    def decide(self, params: Params, evidence: Evidence) -> list[ObservableValue]:
+        return self._for(params).decide(params, evidence)
+
+
+def experiment(params: Params, ctx: Context) -> Sweep:
     from dataclasses import replace
 
-    from sims import context as c
     from sims import problems
-    from sims.runs import Run
 
     base, theory = problems.for_params(params, "grid", params.epochs)
     batch = params.batch_size or base.train.size
     rates = params.rates
-    variants = [label(r) for r in rates]
+    variants = variants_of(params)
     ctx.plan(grid=1.0, refine=float(REFINE_ROUNDS))
     grid = ctx.train(replace(base, runs=[Run(label(r), s, r, batch) for r in rates for s in ctx.seeds]))
-    groups = c.by_variant(grid.traces)
+    groups = t.by_variant(grid.traces)
 
     # Bracket the edge for every seed, then narrow it with finer grids.
     brackets: dict[int, tuple[float, float]] = {}
     for seed in ctx.seeds:
-        stable = [t.run.lr for v in variants for t in groups[v] if t.run.seed == seed and t.diverged_at is None]
-        unstable = [t.run.lr for v in variants for t in groups[v] if t.run.seed == seed and t.diverged_at is not None]
+        stable = [tr.run.lr for v in variants for tr in groups[v] if tr.run.seed == seed and tr.diverged_at is None]
+        unstable = [
+            tr.run.lr for v in variants for tr in groups[v] if tr.run.seed == seed and tr.diverged_at is not None
+        ]
         above = [r for r in unstable if r > max(stable, default=0.0)]
         if stable and above:
             brackets[seed] = (max(stable), min(above))
@@ -138,70 +153,92 @@ def simulate(params: Params, ctx: Context) -> Findings:
         refined = ctx.train(replace(base, stage="refine", runs=runs, val=None))
         for seed in brackets:
             low, high = brackets[seed]
-            mine = [t for t in refined.traces if t.run.seed == seed]
-            low = max([low] + [t.run.lr for t in mine if t.diverged_at is None])
-            high = min([high] + [t.run.lr for t in mine if t.diverged_at is not None and t.run.lr > low])
+            mine = [tr for tr in refined.traces if tr.run.seed == seed]
+            low = max([low] + [tr.run.lr for tr in mine if tr.diverged_at is None])
+            high = min([high] + [tr.run.lr for tr in mine if tr.diverged_at is not None and tr.run.lr > low])
             brackets[seed] = (low, high)
 
-    critical = [math.sqrt(brackets[s][0] * brackets[s][1]) if s in brackets else None for s in ctx.seeds]
-
-    def smallest_diverging(seed: int) -> str:
-        for variant in variants:
-            if any(t.run.seed == seed and t.diverged_at is not None for t in groups[variant]):
-                return variant
-        return NONE
-
-    values = [
-        consensus("smallest_diverging_rate", "choice", [smallest_diverging(s) for s in ctx.seeds]),
-        consensus("best_rate", "choice", c.pick_per_seed(ctx.seeds, groups, _final)),
-        consensus("critical_rate_measured", "number", critical, unit="learning rate"),
-    ]
-    for variant in variants:
-        values.append(
-            consensus(
-                "diverges",
-                "bool",
-                c.per_seed(ctx.seeds, groups[variant], lambda t: t.diverged_at is not None),
-                variant=variant,
-            )
-        )
-        values.append(
-            consensus("final_loss", "number", c.per_seed(ctx.seeds, groups[variant], _final), variant=variant)
-        )
     notes = [f"{params.problem}, batch size {batch} of {base.train.size}, {params.epochs} epochs."]
     if has_theory(params) and theory is not None:
-        values.append(measured_once("critical_rate_theory", "number", theory, unit="learning rate"))
-        ratios = [None if v is None else v / theory for v in critical]
-        values.append(consensus("measured_to_theory_ratio", "number", ratios))
         notes.append(f"theory: gradient descent diverges above 2 / lambda_max = {theory:.4g}.")
     if not brackets:
         notes.append("the grid did not straddle the critical rate: widen lr_min..lr_max to measure it.")
 
-    rows = c.metric_rows(
+    rows = t.metric_rows(
         grid.traces,
         {
-            "lr": lambda t: t.run.lr,
-            "final_train_loss": _final,
-            "min_train_loss": lambda t: min(t.train_loss) if t.train_loss else None,
-            "final_val_accuracy": lambda t: c.last(t.val_acc),
+            "lr": lambda tr: tr.run.lr,
+            "final_train_loss": final,
+            "min_train_loss": lambda tr: min(tr.train_loss) if tr.train_loss else None,
+            "final_val_accuracy": lambda tr: t.last(tr.val_acc),
         },
     )
-    return c.Findings(
+    return Sweep(
+        seeds=ctx.seeds,
         variants=variants,
-        series=c.curves(grid.traces, ("update_loss", "train_loss", "val_loss")),
+        traces=grid.traces,
+        critical=[math.sqrt(brackets[s][0] * brackets[s][1]) if s in brackets else None for s in ctx.seeds],
+        theory=theory,
+        series=t.curves(grid.traces, ("update_loss", "train_loss", "val_loss")),
         metrics=rows,
-        observables=values,
-        diverged=c.divergences(grid.traces),
         notes=notes,
     )
 
+
+OBSERVABLES = WithTheory(
+    variants_of,
+    PerRun(
+        name="diverges",
+        kind="bool",
+        description="Whether training at this rate blew up.",
+        read=diverged,
+    ),
+    PerSeed(
+        name="smallest_diverging_rate",
+        kind="choice",
+        description="The smallest rate on the grid that diverged ('none' if none did).",
+        choices=lambda params: [*variants_of(params), NONE],
+        read=smallest_diverging,
+    ),
+    Pick(
+        name="best_rate",
+        description="The rate on the grid with the lowest final training loss among those that did not diverge.",
+        score=final,
+    ),
+    PerRun(
+        name="final_loss",
+        kind="number",
+        description="Training loss after the last epoch.",
+        read=final,
+    ),
+    PerSeed(
+        name="critical_rate_measured",
+        kind="number",
+        description="The rate where training turns from converging to diverging, located by finer grids.",
+        unit="learning rate",
+        read=measured_critical,
+    ),
+    Once(
+        name="critical_rate_theory",
+        kind="number",
+        description="2 / (largest eigenvalue of the loss Hessian), computed from the data.",
+        unit="learning rate",
+        read=theory_rate,
+    ),
+    PerSeed(
+        name="measured_to_theory_ratio",
+        kind="number",
+        description="Measured critical rate divided by the theoretical one (1 means exact agreement).",
+        read=measured_to_theory,
+    ),
+)
 
 SIM = Simulation(
     name=NAME,
     title="Learning rate sweep",
     summary="Rates on a log grid: which converge, which diverge, the best, and the measured vs exact critical rate.",
     params_model=Params,
-    observables=observables,
-    simulate=simulate,
+    table=OBSERVABLES,
+    experiment=experiment,
 )
 run = SIM.run

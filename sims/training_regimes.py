@@ -7,16 +7,19 @@ the regimes differ in how many updates they take and how noisy each update is.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
-from sims.result import ObservableSpec, consensus
-from sims.spec import ParamsBase, Simulation
+from sims import traces as t
+from sims.observe import Evidence, PerRun, PerSeed, Pick, Table
+from sims.runs import Run, Trace
+from sims.simulation import Simulation
+from sims.spec import ParamsBase
 
 if TYPE_CHECKING:
-    from sims.context import Context, Findings
-    from sims.runs import Trace
+    from sims.context import Context
 
 NAME = "training_regimes"
 REGIMES = ["full-batch", "mini-batch", "stochastic"]
@@ -40,37 +43,46 @@ class Params(ParamsBase):
         return self
 
 
+@dataclass(kw_only=True)
+class Regimes(Evidence):
+    """The runs of the three regimes, and the epochs each trained (to count updates per epoch)."""
+
+    epochs: int
+
+
 def batch_size(params: Params, regime: str) -> int:
     return {"full-batch": params.n_samples, "mini-batch": params.minibatch_size, "stochastic": 1}[regime]
 
 
-def observables(params: Params) -> list[ObservableSpec]:
-    def choice(name: str, description: str) -> ObservableSpec:
-        return ObservableSpec(name=name, description=description, kind="choice", choices=REGIMES)
-
-    def number(name: str, description: str, unit: str | None = None) -> ObservableSpec:
-        return ObservableSpec(name=name, description=description, kind="number", unit=unit, variants=REGIMES)
-
-    return [
-        choice("lowest_final_loss_regime", "The regime with the lowest training loss after the last epoch."),
-        choice("smoothest_regime", "The regime whose per-update loss curve is the least jagged."),
-        choice("noisiest_regime", "The regime whose per-update loss curve is the most jagged."),
-        ObservableSpec(
-            name="full_batch_monotonic",
-            description="Whether the full-batch loss went down at every single update.",
-            kind="bool",
-        ),
-        number("updates_per_epoch", "Optimizer updates per epoch.", "updates"),
-        number("final_train_loss", "Training loss over the whole set after the last epoch."),
-        number("loss_noise", "Spread of the step-to-step change in log loss: higher is noisier."),
-    ]
+def loss_noise(trace: Trace) -> float | None:
+    return t.roughness(trace.update_loss)
 
 
-def simulate(params: Params, ctx: Context) -> Findings:
-    from sims import context as c
+def final_train_loss(trace: Trace) -> float | None:
+    return t.last(trace.train_loss)
+
+
+def monotonic(trace: Trace) -> bool | None:
+    """Whether every update lowered the loss; undecided for a run that blew up or never updated."""
+    losses = trace.update_loss
+    if trace.diverged_at is not None or not losses:
+        return None
+    return all(b <= a for a, b in itertools.pairwise(losses))
+
+
+def full_batch_monotonic(evidence: Regimes, index: int, _: str | None) -> bool | None:
+    trace = evidence.run("full-batch", evidence.seeds[index])
+    return None if trace is None else monotonic(trace)
+
+
+def updates_per_epoch(evidence: Regimes, index: int, variant: str | None) -> float | None:
+    trace = evidence.run(str(variant), evidence.seeds[index])
+    return None if trace is None or trace.diverged_at is not None else trace.updates / evidence.epochs
+
+
+def experiment(params: Params, ctx: Context) -> Regimes:
     from sims import data
     from sims.engine import Job
-    from sims.runs import Run
 
     dataset = data.moons(params.n_samples, noise=params.noise, seed=0)
     runs = [Run(regime, seed, params.lr, batch_size(params, regime)) for regime in REGIMES for seed in ctx.seeds]
@@ -86,59 +98,23 @@ def simulate(params: Params, ctx: Context) -> Findings:
             activation="tanh",
         )
     )
-    groups = c.by_variant(outcome.traces)
-    noise = {id(t): c.roughness(t.update_loss) for t in outcome.traces}
-
-    def monotonic(trace: Trace) -> bool | None:
-        losses = trace.update_loss
-        if trace.diverged_at is not None or not losses:
-            return None
-        return all(b <= a for a, b in itertools.pairwise(losses))
-
-    values = [
-        consensus(
-            "lowest_final_loss_regime", "choice", c.pick_per_seed(ctx.seeds, groups, lambda t: c.last(t.train_loss))
-        ),
-        consensus("smoothest_regime", "choice", c.pick_per_seed(ctx.seeds, groups, lambda t: noise[id(t)])),
-        consensus(
-            "noisiest_regime", "choice", c.pick_per_seed(ctx.seeds, groups, lambda t: noise[id(t)], highest=True)
-        ),
-        consensus("full_batch_monotonic", "bool", c.per_seed(ctx.seeds, groups["full-batch"], monotonic)),
-    ]
-    for regime in REGIMES:
-        traces = groups[regime]
-        values += [
-            consensus(
-                "updates_per_epoch",
-                "number",
-                c.per_seed(ctx.seeds, traces, lambda t: t.updates / params.epochs if t.diverged_at is None else None),
-                variant=regime,
-                unit="updates",
-            ),
-            consensus(
-                "final_train_loss",
-                "number",
-                c.per_seed(ctx.seeds, traces, lambda t: c.last(t.train_loss)),
-                variant=regime,
-            ),
-            consensus("loss_noise", "number", c.per_seed(ctx.seeds, traces, lambda t: noise[id(t)]), variant=regime),
-        ]
-    rows = c.metric_rows(
+    rows = t.metric_rows(
         outcome.traces,
         {
-            "batch_size": lambda t: float(t.run.batch_size),
-            "updates_per_epoch": lambda t: t.updates / params.epochs,
-            "final_train_loss": lambda t: c.last(t.train_loss),
-            "final_train_accuracy": lambda t: c.last(t.train_acc),
-            "loss_noise": lambda t: noise[id(t)],
+            "batch_size": lambda tr: float(tr.run.batch_size),
+            "updates_per_epoch": lambda tr: tr.updates / params.epochs,
+            "final_train_loss": final_train_loss,
+            "final_train_accuracy": lambda tr: t.last(tr.train_acc),
+            "loss_noise": loss_noise,
         },
     )
-    return c.Findings(
+    return Regimes(
+        seeds=ctx.seeds,
         variants=REGIMES,
-        series=c.curves(outcome.traces, ("update_loss", "train_loss", "train_acc")),
+        traces=outcome.traces,
+        epochs=params.epochs,
+        series=t.curves(outcome.traces, ("update_loss", "train_loss", "train_acc")),
         metrics=rows,
-        observables=values,
-        diverged=c.divergences(outcome.traces),
         notes=[
             f"two moons, {params.n_samples} points; full-batch = {params.n_samples}, "
             f"mini-batch = {params.minibatch_size}, stochastic = 1 sample per update."
@@ -146,12 +122,58 @@ def simulate(params: Params, ctx: Context) -> Findings:
     )
 
 
+OBSERVABLES = Table(
+    lambda _: REGIMES,
+    Pick(
+        name="lowest_final_loss_regime",
+        description="The regime with the lowest training loss after the last epoch.",
+        score=final_train_loss,
+    ),
+    Pick(
+        name="smoothest_regime",
+        description="The regime whose per-update loss curve is the least jagged.",
+        score=loss_noise,
+    ),
+    Pick(
+        name="noisiest_regime",
+        description="The regime whose per-update loss curve is the most jagged.",
+        score=loss_noise,
+        highest=True,
+    ),
+    PerSeed(
+        name="full_batch_monotonic",
+        kind="bool",
+        description="Whether the full-batch loss went down at every single update.",
+        read=full_batch_monotonic,
+    ),
+    PerSeed(
+        name="updates_per_epoch",
+        kind="number",
+        description="Optimizer updates per epoch.",
+        unit="updates",
+        variants=REGIMES,
+        read=updates_per_epoch,
+    ),
+    PerRun(
+        name="final_train_loss",
+        kind="number",
+        description="Training loss over the whole set after the last epoch.",
+        read=final_train_loss,
+    ),
+    PerRun(
+        name="loss_noise",
+        kind="number",
+        description="Spread of the step-to-step change in log loss: higher is noisier.",
+        read=loss_noise,
+    ),
+)
+
 SIM = Simulation(
     name=NAME,
     title="Full-batch vs mini-batch vs stochastic",
     summary="The same network trained three ways at one learning rate: final loss, smoothness, update counts.",
     params_model=Params,
-    observables=observables,
-    simulate=simulate,
+    table=OBSERVABLES,
+    experiment=experiment,
 )
 run = SIM.run

@@ -6,15 +6,19 @@ actually performs, once keeping the last partial batch and once dropping it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
-from sims.result import ObservableSpec, consensus, measured_once
-from sims.spec import Distinct, ParamsBase, Simulation, label, require_batch_fits
+from sims import traces as t
+from sims.observe import Evidence, Once, PerRun, PerSeed, Pick, Table
+from sims.runs import Run, Trace
+from sims.simulation import Simulation
+from sims.spec import Distinct, ParamsBase, label, require_batch_fits
 
 if TYPE_CHECKING:
-    from sims.context import Context, Findings
+    from sims.context import Context
 
 NAME = "updates_per_epoch"
 
@@ -34,50 +38,38 @@ class Params(ParamsBase):
         return self
 
 
-def observables(params: Params) -> list[ObservableSpec]:
-    variants = [label(b) for b in params.batch_sizes]
-    return [
-        ObservableSpec(
-            name="updates_per_epoch",
-            description="Optimizer updates in one epoch, the last partial batch kept.",
-            kind="number",
-            unit="updates",
-            variants=variants,
-        ),
-        ObservableSpec(
-            name="updates_per_epoch_drop_last",
-            description="Optimizer updates in one epoch when the last partial batch is dropped.",
-            kind="number",
-            unit="updates",
-            variants=variants,
-        ),
-        ObservableSpec(
-            name="last_batch_size",
-            description="Samples in the final batch of the epoch (equal to the batch size when it divides evenly).",
-            kind="number",
-            unit="samples",
-            variants=variants,
-        ),
-        ObservableSpec(
-            name="most_updates_batch",
-            description="The batch size that takes the most updates per epoch.",
-            kind="choice",
-            choices=variants,
-        ),
-        ObservableSpec(
-            name="lowest_loss_after_one_epoch_batch",
-            description="The batch size whose model has the lowest training loss after one epoch.",
-            kind="choice",
-            choices=variants,
-        ),
-    ]
+@dataclass
+class Counts(Evidence):
+    """The epoch that kept its last partial batch (`traces`) beside the one that dropped it."""
+
+    dropped: list[Trace] = field(default_factory=list)
+    n_samples: int = 0
 
 
-def simulate(params: Params, ctx: Context) -> Findings:
-    from sims import context as c
+def variants_of(params: Params) -> list[str]:
+    return [label(b) for b in params.batch_sizes]
+
+
+def updates(trace: Trace) -> int:
+    return trace.updates
+
+
+def dropped_updates(evidence: Counts, index: int, variant: str | None) -> int | None:
+    """Updates of the drop_last epoch of one seed (None if that run is missing)."""
+    seed = evidence.seeds[index]
+    run = next((tr for tr in evidence.dropped if tr.run.variant == variant and tr.run.seed == seed), None)
+    return run.updates if run is not None else None
+
+
+def last_batch_size(evidence: Counts, variant: str | None) -> int:
+    """Fixed by the setup: what is left after the full batches, or a whole batch if it divides evenly."""
+    size = evidence.of(str(variant))[0].run.batch_size
+    return evidence.n_samples % size or size
+
+
+def experiment(params: Params, ctx: Context) -> Counts:
     from sims import data
     from sims.engine import Job
-    from sims.runs import Run
 
     dataset = data.linear_classes(params.n_samples, params.features, seed=0)
     runs = [Run(label(b), seed, params.lr, b) for b in params.batch_sizes for seed in ctx.seeds]
@@ -86,69 +78,74 @@ def simulate(params: Params, ctx: Context) -> Findings:
     kept = ctx.train(Job(stage="keep_last", **common))
     dropped = ctx.train(Job(stage="drop_last", drop_last=True, **common))
 
-    kept_groups, dropped_groups = c.by_variant(kept.traces), c.by_variant(dropped.traces)
-    values = []
-    for size in params.batch_sizes:
-        variant = label(size)
-        values.append(
-            consensus(
-                "updates_per_epoch",
-                "number",
-                c.per_seed(ctx.seeds, kept_groups[variant], lambda t: t.updates),
-                variant=variant,
-                unit="updates",
-            )
-        )
-        values.append(
-            consensus(
-                "updates_per_epoch_drop_last",
-                "number",
-                c.per_seed(ctx.seeds, dropped_groups[variant], lambda t: t.updates),
-                variant=variant,
-                unit="updates",
-            )
-        )
-        remainder = params.n_samples % size
-        values.append(measured_once("last_batch_size", "number", remainder or size, variant=variant, unit="samples"))
-    values.append(
-        consensus(
-            "most_updates_batch", "choice", c.pick_per_seed(ctx.seeds, kept_groups, lambda t: t.updates, highest=True)
-        )
-    )
-    values.append(
-        consensus(
-            "lowest_loss_after_one_epoch_batch",
-            "choice",
-            c.pick_per_seed(ctx.seeds, kept_groups, lambda t: c.last(t.train_loss)),
-        )
-    )
-    rows = c.metric_rows(
+    rows = t.metric_rows(
         kept.traces,
         {
-            "updates_per_epoch": lambda t: float(t.updates),
-            "train_loss_after_epoch": lambda t: c.last(t.train_loss),
-            "train_accuracy_after_epoch": lambda t: c.last(t.train_acc),
+            "updates_per_epoch": lambda tr: float(tr.updates),
+            "train_loss_after_epoch": lambda tr: t.last(tr.train_loss),
+            "train_accuracy_after_epoch": lambda tr: t.last(tr.train_acc),
         },
     )
+    dropped_groups = t.by_variant(dropped.traces)
     for row in rows:
-        drop = [t.updates for t in dropped_groups[row.variant]]
-        row.values["updates_per_epoch_drop_last"] = float(drop[0])
-    return c.Findings(
-        variants=[label(b) for b in params.batch_sizes],
-        series=c.curves(kept.traces, ("update_loss", "train_loss")),
+        row.values["updates_per_epoch_drop_last"] = float(dropped_groups[row.variant][0].updates)
+    return Counts(
+        seeds=ctx.seeds,
+        variants=variants_of(params),
+        traces=kept.traces,
+        dropped=dropped.traces,
+        n_samples=params.n_samples,
+        series=t.curves(kept.traces, ("update_loss", "train_loss")),
         metrics=rows,
-        observables=values,
-        diverged=c.divergences(kept.traces + dropped.traces),
+        diverged=t.divergences(kept.traces + dropped.traces),
         notes=[f"{params.n_samples} samples; counts are the updates the training loop performed, per seed."],
     )
 
+
+OBSERVABLES = Table(
+    variants_of,
+    PerRun(
+        name="updates_per_epoch",
+        kind="number",
+        description="Optimizer updates in one epoch, the last partial batch kept.",
+        unit="updates",
+        read=updates,
+    ),
+    PerSeed(
+        name="updates_per_epoch_drop_last",
+        kind="number",
+        description="Optimizer updates in one epoch when the last partial batch is dropped.",
+        unit="updates",
+        variants=variants_of,
+        read=dropped_updates,
+    ),
+    Once(
+        name="last_batch_size",
+        kind="number",
+        description="Samples in the final batch of the epoch (equal to the batch size when it divides evenly).",
+        unit="samples",
+        variants=variants_of,
+        read=last_batch_size,
+    ),
+    Pick(
+        name="most_updates_batch",
+        description="The batch size that takes the most updates per epoch.",
+        score=updates,
+        highest=True,
+    ),
+    Pick(
+        name="lowest_loss_after_one_epoch_batch",
+        description="The batch size whose model has the lowest training loss after one epoch.",
+        score=lambda trace: t.last(trace.train_loss),
+    ),
+)
 
 SIM = Simulation(
     name=NAME,
     title="Updates per epoch",
     summary="One epoch per batch size: how many optimizer steps actually happen, with and without drop_last.",
     params_model=Params,
-    observables=observables,
-    simulate=simulate,
+    table=OBSERVABLES,
+    experiment=experiment,
 )
 run = SIM.run
