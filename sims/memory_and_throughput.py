@@ -10,16 +10,19 @@ labelled as such in the result.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from sims.datasizes import digits_train_size
-from sims.result import MetricRow, ObservableSpec, consensus, measured_once
-from sims.spec import Distinct, ParamsBase, Simulation, label
+from sims.observe import Evidence, Once, PerSeed, Table
+from sims.result import MetricRow, Series
+from sims.simulation import Simulation
+from sims.spec import Distinct, ParamsBase, label
 
 if TYPE_CHECKING:
-    from sims.context import Context, Findings
+    from sims.context import Context
     from sims.engine import Job
 
 NAME = "memory_and_throughput"
@@ -35,33 +38,82 @@ class Params(ParamsBase):
     epochs: int = Field(2, ge=1, le=20, description="Epochs timed per batch size and seed (the fastest counts).")
 
 
-def observables(params: Params) -> list[ObservableSpec]:
-    variants = [label(b) for b in params.batch_sizes]
+def variants_of(params: Params) -> list[str]:
+    return [label(b) for b in params.batch_sizes]
 
-    def number(name: str, description: str, unit: str) -> ObservableSpec:
-        return ObservableSpec(name=name, description=description, kind="number", unit=unit, variants=variants)
 
-    return [
-        ObservableSpec(
-            name="fastest_epoch_batch",
-            description="The batch size that finishes an epoch in the least wall time.",
-            kind="choice",
-            choices=variants,
-        ),
-        ObservableSpec(
-            name="memory_grows_with_batch",
-            description="Whether peak memory rises with every step up in batch size.",
-            kind="bool",
-        ),
-        ObservableSpec(
-            name="memory_ratio_largest_to_smallest",
-            description="Peak memory at the largest batch size divided by that at the smallest.",
-            kind="number",
-        ),
-        number("epoch_seconds", "Wall time of one epoch, one model trained alone.", "s"),
-        number("samples_per_second", "Training samples processed per second.", "samples/s"),
-        number("peak_memory_bytes", "Peak memory of one training step (see memory_method).", "bytes"),
-    ]
+@dataclass(kw_only=True)
+class Measured(Evidence):
+    """Timings and memory per batch size; nothing here is read from a loss curve."""
+
+    seconds: dict[str, list[float]]  # batch size -> the fastest epoch of each seed's run
+    memory: dict[str, float]  # batch size -> peak bytes of one training step
+    samples: int  # training samples per epoch
+
+
+def epoch_seconds(evidence: Measured, seed_index: int, batch: str) -> float:
+    return evidence.seconds[batch][seed_index]
+
+
+def samples_per_second(evidence: Measured, seed_index: int, batch: str) -> float:
+    return evidence.samples / evidence.seconds[batch][seed_index]
+
+
+def fastest_epoch_batch(evidence: Measured, seed_index: int, _: str | None) -> str:
+    return min(evidence.variants, key=lambda batch: evidence.seconds[batch][seed_index])
+
+
+def memory_by_batch(evidence: Measured) -> list[float]:
+    """Peak memory per batch size, smallest batch first."""
+    return [evidence.memory[batch] for batch in evidence.variants]
+
+
+OBSERVABLES = Table(
+    variants_of,
+    PerSeed(
+        name="fastest_epoch_batch",
+        kind="choice",
+        description="The batch size that finishes an epoch in the least wall time.",
+        choices=variants_of,
+        read=fastest_epoch_batch,
+    ),
+    Once(
+        name="memory_grows_with_batch",
+        kind="bool",
+        description="Whether peak memory rises with every step up in batch size.",
+        read=lambda evidence, _: all(b > a for a, b in itertools.pairwise(memory_by_batch(evidence))),
+    ),
+    Once(
+        name="memory_ratio_largest_to_smallest",
+        kind="number",
+        description="Peak memory at the largest batch size divided by that at the smallest.",
+        read=lambda evidence, _: memory_by_batch(evidence)[-1] / memory_by_batch(evidence)[0],
+    ),
+    PerSeed(
+        name="epoch_seconds",
+        kind="number",
+        description="Wall time of one epoch, one model trained alone.",
+        unit="s",
+        variants=variants_of,
+        read=epoch_seconds,
+    ),
+    PerSeed(
+        name="samples_per_second",
+        kind="number",
+        description="Training samples processed per second.",
+        unit="samples/s",
+        variants=variants_of,
+        read=samples_per_second,
+    ),
+    Once(
+        name="peak_memory_bytes",
+        kind="number",
+        description="Peak memory of one training step (see memory_method).",
+        unit="bytes",
+        variants=variants_of,
+        read=lambda evidence, batch: evidence.memory[batch],
+    ),
+)
 
 
 def estimated_bytes(sizes: tuple[int, ...], batch: int) -> int:
@@ -82,17 +134,17 @@ def measured_bytes(ctx: Context, job: Job) -> float:
     return float(torch.cuda.max_memory_allocated(ctx.device) - before)
 
 
-def simulate(params: Params, ctx: Context) -> Findings:
+def experiment(params: Params, ctx: Context) -> Measured:
+    """Each batch size and seed trains one model alone, timed; then one epoch per batch size for memory."""
     from dataclasses import replace
 
-    from sims import context as c
     from sims import data, problems
     from sims.runs import Run
 
     base = problems.digits_mlp("timing", epochs=params.epochs)
     sizes = (data.DIGITS_FEATURES, params.hidden, params.hidden, data.DIGITS_CLASSES)
     base = replace(base, sizes=sizes, train=base.train.to(ctx.device), val=None, eval_train=False)
-    variants = [label(b) for b in params.batch_sizes]
+    variants = variants_of(params)
     on_cuda = ctx.device.type == "cuda"
     ctx.plan(timing=1.0, memory=0.2)
     seconds: dict[str, list[float]] = {v: [] for v in variants}
@@ -114,48 +166,34 @@ def simulate(params: Params, ctx: Context) -> Findings:
         "(float32); not a measurement of the process"
     )
     n = base.train.size
-    fastest = [min(variants, key=lambda v, i=i: seconds[v][i]) for i in range(len(ctx.seeds))]
-    ordered = [memory[v] for v in variants]
-    values = [
-        consensus("fastest_epoch_batch", "choice", fastest),
-        measured_once("memory_grows_with_batch", "bool", all(b > a for a, b in itertools.pairwise(ordered))),
-        measured_once("memory_ratio_largest_to_smallest", "number", ordered[-1] / ordered[0]),
-    ]
-    for v in variants:
-        values.append(consensus("epoch_seconds", "number", list(seconds[v]), variant=v, unit="s"))
-        values.append(
-            consensus("samples_per_second", "number", [n / s for s in seconds[v]], variant=v, unit="samples/s")
-        )
-        values.append(measured_once("peak_memory_bytes", "number", memory[v], variant=v, unit="bytes"))
-    rows = [
-        MetricRow(
-            variant=v,
-            values={
-                "epoch_seconds": min(seconds[v]),
-                "samples_per_second": n / min(seconds[v]),
-                "peak_memory_mib": memory[v] / 2**20,
-            },
-        )
-        for v in variants
-    ]
-    from sims.result import Series
-
-    series = [
-        Series(
-            metric="samples_per_second",
-            variant="all",
-            seed=seed,
-            x_label="batch_size",
-            x=[float(b) for b in params.batch_sizes],
-            y=[n / seconds[label(b)][i] for b in params.batch_sizes],
-        )
-        for i, seed in enumerate(ctx.seeds)
-    ]
-    return c.Findings(
+    return Measured(
+        seeds=ctx.seeds,
         variants=variants,
-        series=series,
-        metrics=rows,
-        observables=values,
+        seconds=seconds,
+        memory=memory,
+        samples=n,
+        series=[
+            Series(
+                metric="samples_per_second",
+                variant="all",
+                seed=seed,
+                x_label="batch_size",
+                x=[float(b) for b in params.batch_sizes],
+                y=[n / seconds[label(b)][i] for b in params.batch_sizes],
+            )
+            for i, seed in enumerate(ctx.seeds)
+        ],
+        metrics=[
+            MetricRow(
+                variant=v,
+                values={
+                    "epoch_seconds": min(seconds[v]),
+                    "samples_per_second": n / min(seconds[v]),
+                    "peak_memory_mib": memory[v] / 2**20,
+                },
+            )
+            for v in variants
+        ],
         notes=[f"digits MLP 64-{params.hidden}-{params.hidden}-10, {n} training images.", f"memory_method: {method}."],
     )
 
@@ -165,7 +203,7 @@ SIM = Simulation(
     title="Memory and throughput",
     summary="Per batch size: samples per second, time per epoch and peak memory on the device in use.",
     params_model=Params,
-    observables=observables,
-    simulate=simulate,
+    table=OBSERVABLES,
+    experiment=experiment,
 )
 run = SIM.run
