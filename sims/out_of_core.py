@@ -10,12 +10,15 @@ different amounts of data in memory.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
-from sims.result import ObservableSpec, consensus, measured_once
-from sims.spec import ParamsBase, Simulation
+from sims.observe import Evidence, Once, PerSeed, Table
+from sims.result import MetricRow, Series
+from sims.simulation import Simulation
+from sims.spec import ParamsBase
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,7 +26,7 @@ if TYPE_CHECKING:
     import numpy as np
     import torch
 
-    from sims.context import Context, Findings
+    from sims.context import Context
     from sims.tracker import Tracker
 
 NAME = "out_of_core"
@@ -52,30 +55,64 @@ class Params(ParamsBase):
         return self
 
 
-def observables(params: Params) -> list[ObservableSpec]:
-    return [
-        ObservableSpec(
-            name="final_losses_match",
-            description="Whether both paths end at the same training loss (relative difference below 1e-5).",
-            kind="bool",
-        ),
-        ObservableSpec(
-            name="memory_ratio",
-            description="Peak data memory loading the whole file divided by streaming it.",
-            kind="number",
-        ),
-        ObservableSpec(
-            name="final_loss", description="Training loss after the last epoch.", kind="number", variants=VARIANTS
-        ),
-        ObservableSpec(
-            name="peak_memory_bytes",
-            description="Peak memory held for the data (" + MEMORY_METHOD + ").",
-            kind="number",
-            unit="bytes",
-            variants=VARIANTS,
-        ),
-        ObservableSpec(name="chunks_read", description="Chunk reads from disk per epoch.", kind="number"),
-    ]
+def variants_of(params: Params) -> list[str]:
+    return VARIANTS
+
+
+@dataclass(kw_only=True)
+class Paths(Evidence):
+    """Per path and seed, the final loss and the peak data memory (this loop records no traces)."""
+
+    losses: dict[str, list[float]]  # path -> final training loss per seed
+    peaks: dict[str, list[float]]  # path -> peak traced bytes per seed
+    chunks: int  # chunk reads from disk per epoch
+
+
+def final_losses_match(evidence: Paths, seed_index: int, _: str | None) -> bool:
+    a, b = evidence.losses["in memory"][seed_index], evidence.losses["out of core"][seed_index]
+    return abs(a - b) <= 1e-5 * max(1.0, abs(a))
+
+
+def memory_ratio(evidence: Paths, seed_index: int, _: str | None) -> float:
+    return evidence.peaks["in memory"][seed_index] / evidence.peaks["out of core"][seed_index]
+
+
+OBSERVABLES = Table(
+    variants_of,
+    PerSeed(
+        name="final_losses_match",
+        kind="bool",
+        description="Whether both paths end at the same training loss (relative difference below 1e-5).",
+        read=final_losses_match,
+    ),
+    PerSeed(
+        name="memory_ratio",
+        kind="number",
+        description="Peak data memory loading the whole file divided by streaming it.",
+        read=memory_ratio,
+    ),
+    PerSeed(
+        name="final_loss",
+        kind="number",
+        description="Training loss after the last epoch.",
+        variants=VARIANTS,
+        read=lambda evidence, i, path: evidence.losses[path][i],
+    ),
+    PerSeed(
+        name="peak_memory_bytes",
+        kind="number",
+        description="Peak memory held for the data (" + MEMORY_METHOD + ").",
+        unit="bytes",
+        variants=VARIANTS,
+        read=lambda evidence, i, path: evidence.peaks[path][i],
+    ),
+    Once(
+        name="chunks_read",
+        kind="number",
+        description="Chunk reads from disk per epoch.",
+        read=lambda evidence, _: float(evidence.chunks),
+    ),
+)
 
 
 def epoch_batches(params: Params, seed: int, epoch: int) -> list[tuple[int, torch.Tensor]]:
@@ -157,12 +194,10 @@ def write_dataset(params: Params, folder: Path) -> tuple[Path, Path]:
     return x_path, y_path
 
 
-def simulate(params: Params, ctx: Context) -> Findings:
+def experiment(params: Params, ctx: Context) -> Paths:
+    """Every seed trains one model per path from the same file, in the same sample order."""
     import tempfile
     from pathlib import Path
-
-    from sims import context as c
-    from sims.result import Series
 
     ctx.plan(run=1.0)
     results: dict[str, list[tuple[float, int]]] = {v: [] for v in VARIANTS}
@@ -176,39 +211,27 @@ def simulate(params: Params, ctx: Context) -> Findings:
                 ctx.tracker.update((2 * i + streamed + 1) / (2 * len(ctx.seeds)))
     losses = {name: [loss for loss, _ in runs] for name, runs in results.items()}
     peaks = {name: [float(peak) for _, peak in runs] for name, runs in results.items()}
-    match = [
-        abs(a - b) <= 1e-5 * max(1.0, abs(a)) for a, b in zip(losses["in memory"], losses["out of core"], strict=True)
-    ]
-    values = [
-        consensus("final_losses_match", "bool", match),
-        consensus(
-            "memory_ratio", "number", [a / b for a, b in zip(peaks["in memory"], peaks["out of core"], strict=True)]
-        ),
-        measured_once("chunks_read", "number", float(math.ceil(params.n_samples / params.chunk_rows))),
-    ]
-    for name in VARIANTS:
-        values.append(consensus("final_loss", "number", losses[name], variant=name))
-        values.append(consensus("peak_memory_bytes", "number", peaks[name], variant=name, unit="bytes"))
-    rows = [
-        c.MetricRow(
-            variant=name,
-            values={
-                "final_loss": sum(losses[name]) / len(losses[name]),
-                "peak_memory_mib": max(peaks[name]) / 2**20,
-            },
-        )
-        for name in VARIANTS
-    ]
-    series = [
-        Series(metric="final_loss", variant=name, seed=seed, x_label="epoch", x=[float(params.epochs)], y=[loss])
-        for name in VARIANTS
-        for seed, loss in zip(ctx.seeds, losses[name], strict=True)
-    ]
-    return c.Findings(
+    return Paths(
+        seeds=ctx.seeds,
         variants=VARIANTS,
-        series=series,
-        metrics=rows,
-        observables=values,
+        losses=losses,
+        peaks=peaks,
+        chunks=math.ceil(params.n_samples / params.chunk_rows),
+        series=[
+            Series(metric="final_loss", variant=name, seed=seed, x_label="epoch", x=[float(params.epochs)], y=[loss])
+            for name in VARIANTS
+            for seed, loss in zip(ctx.seeds, losses[name], strict=True)
+        ],
+        metrics=[
+            MetricRow(
+                variant=name,
+                values={
+                    "final_loss": sum(losses[name]) / len(losses[name]),
+                    "peak_memory_mib": max(peaks[name]) / 2**20,
+                },
+            )
+            for name in VARIANTS
+        ],
         notes=[
             f"{params.n_samples} rows x {params.features} features on disk ({file_bytes / 2**20:.1f} MiB), read in "
             f"chunks of {params.chunk_rows} rows; batch {params.batch_size}.",
@@ -261,8 +284,8 @@ SIM = Simulation(
     title="Out-of-core training",
     summary="One model trained from a file loaded whole and from the file streamed in chunks: same loss, less memory.",
     params_model=Params,
-    observables=observables,
-    simulate=simulate,
+    table=OBSERVABLES,
+    experiment=experiment,
     textbook=textbook,
 )
 run = SIM.run
