@@ -8,17 +8,20 @@ loss is where early stopping would have stopped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
+from sims import traces as t
 from sims.datasizes import digits_train_size
-from sims.result import ObservableSpec, consensus
-from sims.spec import ParamsBase, Simulation, require_batch_fits
+from sims.observe import Evidence, PerSeed, Scalar, Table
+from sims.runs import Run, Trace
+from sims.simulation import Simulation
+from sims.spec import ParamsBase, require_batch_fits
 
 if TYPE_CHECKING:
-    from sims.context import Context, Findings
-    from sims.runs import Trace
+    from sims.context import Context
 
 NAME = "epochs_overfitting"
 VARIANT = "mlp"
@@ -45,37 +48,64 @@ class Params(ParamsBase):
         return self
 
 
-def observables(params: Params) -> list[ObservableSpec]:
-    def number(name: str, description: str, unit: str | None = None) -> ObservableSpec:
-        return ObservableSpec(name=name, description=description, kind="number", unit=unit)
-
-    def flag(name: str, description: str) -> ObservableSpec:
-        return ObservableSpec(name=name, description=description, kind="bool")
-
-    return [
-        number("best_epoch", "The epoch with the lowest validation loss: where early stopping would stop.", "epoch"),
-        flag("val_loss_rises_after_best", f"Whether validation loss ends at least {RISE:.0%} above its minimum."),
-        flag("train_loss_keeps_falling", "Whether training loss is lower at the end than at the best epoch."),
-        number("min_val_loss", "The lowest validation loss reached."),
-        number("final_val_loss", "Validation loss after the last epoch."),
-        number("final_train_loss", "Training loss after the last epoch (on the noisy labels)."),
-        number("best_val_accuracy", "Validation accuracy at the best epoch.", "fraction"),
-        number("final_val_accuracy", "Validation accuracy after the last epoch.", "fraction"),
-        number("final_train_accuracy", "Training accuracy on the noisy labels after the last epoch.", "fraction"),
-    ]
-
-
 def best_epoch(trace: Trace) -> int | None:
     if trace.diverged_at is not None or not trace.val_loss:
         return None
     return min(range(len(trace.val_loss)), key=trace.val_loss.__getitem__)
 
 
-def simulate(params: Params, ctx: Context) -> Findings:
-    from sims import context as c
+def at_best(trace: Trace, curve: str) -> float | None:
+    best = best_epoch(trace)
+    return None if best is None else getattr(trace, curve)[best]
+
+
+def min_val_loss(trace: Trace) -> float | None:
+    return at_best(trace, "val_loss")
+
+
+def best_val_accuracy(trace: Trace) -> float | None:
+    return at_best(trace, "val_acc")
+
+
+def rises(trace: Trace) -> bool | None:
+    low = min_val_loss(trace)
+    return None if low is None else trace.val_loss[-1] > low * (1 + RISE)
+
+
+def keeps_falling(trace: Trace) -> bool | None:
+    at = at_best(trace, "train_loss")
+    return None if at is None else trace.train_loss[-1] < at
+
+
+def final_val_loss(trace: Trace) -> float | None:
+    return t.last(trace.val_loss)
+
+
+def final_train_loss(trace: Trace) -> float | None:
+    return t.last(trace.train_loss)
+
+
+def final_val_accuracy(trace: Trace) -> float | None:
+    return t.last(trace.val_acc)
+
+
+def final_train_accuracy(trace: Trace) -> float | None:
+    return t.last(trace.train_acc)
+
+
+def each_seed(read: Callable[[Trace], Scalar]) -> Callable[[Evidence, int, str | None], Scalar]:
+    """Read the one model's run of each seed (a PerRun would name the single variant in every value)."""
+
+    def per_seed(evidence: Evidence, index: int, _: str | None) -> Scalar:
+        trace = evidence.run(VARIANT, evidence.seeds[index])
+        return None if trace is None else read(trace)
+
+    return per_seed
+
+
+def experiment(params: Params, ctx: Context) -> Evidence:
     from sims import data
     from sims.engine import Job
-    from sims.runs import Run
 
     split = data.digits(VAL_FRACTION, train_limit=params.train_size, label_noise=params.label_noise)
     ctx.plan(train=1.0)
@@ -91,49 +121,24 @@ def simulate(params: Params, ctx: Context) -> Findings:
             momentum=params.momentum,
         )
     )
-    traces = outcome.traces
-
-    def at_best(trace: Trace, curve: str) -> float | None:
-        best = best_epoch(trace)
-        return None if best is None else getattr(trace, curve)[best]
-
-    def rises(trace: Trace) -> bool | None:
-        low = at_best(trace, "val_loss")
-        return None if low is None else trace.val_loss[-1] > low * (1 + RISE)
-
-    def keeps_falling(trace: Trace) -> bool | None:
-        at = at_best(trace, "train_loss")
-        return None if at is None else trace.train_loss[-1] < at
-
-    reads = {
-        "best_epoch": ("number", best_epoch, "epoch"),
-        "val_loss_rises_after_best": ("bool", rises, None),
-        "train_loss_keeps_falling": ("bool", keeps_falling, None),
-        "min_val_loss": ("number", lambda t: at_best(t, "val_loss"), None),
-        "final_val_loss": ("number", lambda t: c.last(t.val_loss), None),
-        "final_train_loss": ("number", lambda t: c.last(t.train_loss), None),
-        "best_val_accuracy": ("number", lambda t: at_best(t, "val_acc"), "fraction"),
-        "final_val_accuracy": ("number", lambda t: c.last(t.val_acc), "fraction"),
-        "final_train_accuracy": ("number", lambda t: c.last(t.train_acc), "fraction"),
-    }
-    values = [
-        consensus(name, kind, c.per_seed(ctx.seeds, traces, read), unit=unit)  # type: ignore[arg-type]
-        for name, (kind, read, unit) in reads.items()
-    ]
-    rows = c.metric_rows(
-        traces,
+    rows = t.metric_rows(
+        outcome.traces,
         {
-            name: (lambda t, read=read: None if read(t) is None else float(read(t)))
-            for name, (kind, read, _) in reads.items()
-            if kind == "number"
+            "best_epoch": best_epoch,
+            "min_val_loss": min_val_loss,
+            "final_val_loss": final_val_loss,
+            "final_train_loss": final_train_loss,
+            "best_val_accuracy": best_val_accuracy,
+            "final_val_accuracy": final_val_accuracy,
+            "final_train_accuracy": final_train_accuracy,
         },
     )
-    return c.Findings(
+    return Evidence(
+        seeds=ctx.seeds,
         variants=[VARIANT],
-        series=c.curves(traces, ("train_loss", "val_loss", "train_acc", "val_acc")),
+        traces=outcome.traces,
+        series=t.curves(outcome.traces, ("train_loss", "val_loss", "train_acc", "val_acc")),
         metrics=rows,
-        observables=values,
-        diverged=c.divergences(traces),
         notes=[
             f"digits: {params.train_size} training images, {params.label_noise:.0%} of their labels wrong; "
             f"{split.val.size} clean validation images; MLP 64-{params.hidden}-{params.hidden}-10."
@@ -141,12 +146,74 @@ def simulate(params: Params, ctx: Context) -> Findings:
     )
 
 
+OBSERVABLES = Table(
+    lambda _: [VARIANT],
+    PerSeed(
+        name="best_epoch",
+        kind="number",
+        description="The epoch with the lowest validation loss: where early stopping would stop.",
+        unit="epoch",
+        read=each_seed(best_epoch),
+    ),
+    PerSeed(
+        name="val_loss_rises_after_best",
+        kind="bool",
+        description=f"Whether validation loss ends at least {RISE:.0%} above its minimum.",
+        read=each_seed(rises),
+    ),
+    PerSeed(
+        name="train_loss_keeps_falling",
+        kind="bool",
+        description="Whether training loss is lower at the end than at the best epoch.",
+        read=each_seed(keeps_falling),
+    ),
+    PerSeed(
+        name="min_val_loss",
+        kind="number",
+        description="The lowest validation loss reached.",
+        read=each_seed(min_val_loss),
+    ),
+    PerSeed(
+        name="final_val_loss",
+        kind="number",
+        description="Validation loss after the last epoch.",
+        read=each_seed(final_val_loss),
+    ),
+    PerSeed(
+        name="final_train_loss",
+        kind="number",
+        description="Training loss after the last epoch (on the noisy labels).",
+        read=each_seed(final_train_loss),
+    ),
+    PerSeed(
+        name="best_val_accuracy",
+        kind="number",
+        description="Validation accuracy at the best epoch.",
+        unit="fraction",
+        read=each_seed(best_val_accuracy),
+    ),
+    PerSeed(
+        name="final_val_accuracy",
+        kind="number",
+        description="Validation accuracy after the last epoch.",
+        unit="fraction",
+        read=each_seed(final_val_accuracy),
+    ),
+    PerSeed(
+        name="final_train_accuracy",
+        kind="number",
+        description="Training accuracy on the noisy labels after the last epoch.",
+        unit="fraction",
+        read=each_seed(final_train_accuracy),
+    ),
+)
+
 SIM = Simulation(
     name=NAME,
     title="Epochs and overfitting",
     summary="An over-sized MLP on few noisy labels, trained long: the validation minimum and the rise after it.",
     params_model=Params,
-    observables=observables,
-    simulate=simulate,
+    table=OBSERVABLES,
+    experiment=experiment,
 )
 run = SIM.run

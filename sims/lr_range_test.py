@@ -8,22 +8,28 @@ squares that edge is known exactly (2 / lambda_max), so the test can be checked.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
+from sims import traces as t
+from sims.observe import Entry, Evidence, Once, PerSeed, Table
 from sims.problem_params import ProblemParams
-from sims.result import ObservableSpec, consensus, measured_once
-from sims.spec import Simulation, require_batch_fits
+from sims.result import ObservableSpec, ObservableValue, Series
+from sims.runs import Run, Schedule, Trace, batch_sizes
+from sims.simulation import Simulation
+from sims.spec import require_batch_fits
 
 if TYPE_CHECKING:
-    from sims.context import Context, Findings
+    from sims.context import Context
 
 NAME = "lr_range_test"
 VARIANT = "range test"
 #: Blown up: the loss is this many times the lowest loss seen so far.
 BLOWUP = 4.0
 SMOOTHING = 5
+THEORY = ("critical_rate_theory", "blowup_to_critical_ratio")
 
 
 class Params(ProblemParams):
@@ -42,27 +48,6 @@ class Params(ProblemParams):
 
 def has_theory(params: Params) -> bool:
     return params.problem == "least_squares"
-
-
-def observables(params: Params) -> list[ObservableSpec]:
-    def rate(name: str, description: str) -> ObservableSpec:
-        return ObservableSpec(name=name, description=description, kind="number", unit="learning rate")
-
-    specs = [
-        rate("steepest_rate", "The rate at which the loss fell fastest (per unit of log learning rate)."),
-        rate("blowup_rate", f"The first rate at which the loss exceeded {BLOWUP:g}x the lowest loss seen so far."),
-        rate("suggested_rate", "A tenth of the blow-up rate: a common pick from a range test."),
-    ]
-    if has_theory(params):
-        specs += [
-            rate("critical_rate_theory", "2 / (largest eigenvalue of the loss Hessian), computed from the data."),
-            ObservableSpec(
-                name="blowup_to_critical_ratio",
-                description="Blow-up rate divided by the exact critical rate.",
-                kind="number",
-            ),
-        ]
-    return specs
 
 
 def _smoothed(values: list[float]) -> list[float]:
@@ -102,14 +87,70 @@ def steepest_index(losses: list[float], stop: int | None) -> int | None:
     return min(range(len(drops)), key=drops.__getitem__) + span // 2
 
 
-def simulate(params: Params, ctx: Context) -> Findings:
+@dataclass(kw_only=True)
+class Ramp(Evidence):
+    """The runs, the learning rate at each update (as the engine applied it), and the exact edge where known."""
+
+    rates: list[float]
+    theory: float | None
+
+
+def blowup_rate(trace: Trace, rates: list[float]) -> float | None:
+    index = blowup_index(trace.update_loss, trace.diverged_at)
+    return None if index is None else rates[index]
+
+
+def steepest_rate(trace: Trace, rates: list[float]) -> float | None:
+    index = steepest_index(trace.update_loss, blowup_index(trace.update_loss, trace.diverged_at))
+    return None if index is None else rates[index]
+
+
+def seed_blowup(evidence: Ramp, index: int, _: str | None = None) -> float | None:
+    trace = evidence.run(VARIANT, evidence.seeds[index])
+    return None if trace is None else blowup_rate(trace, evidence.rates)
+
+
+def seed_steepest(evidence: Ramp, index: int, _: str | None) -> float | None:
+    trace = evidence.run(VARIANT, evidence.seeds[index])
+    return None if trace is None else steepest_rate(trace, evidence.rates)
+
+
+def suggested(evidence: Ramp, index: int, _: str | None) -> float | None:
+    blowup = seed_blowup(evidence, index)
+    return None if blowup is None else blowup / 10
+
+
+def blowup_to_critical(evidence: Ramp, index: int, _: str | None) -> float | None:
+    blowup = seed_blowup(evidence, index)
+    return None if blowup is None or evidence.theory is None else blowup / evidence.theory
+
+
+def theory_rate(evidence: Ramp, _: str | None) -> float | None:
+    return evidence.theory
+
+
+class WithTheory(Table):
+    """The table, less the theory observables where the problem has no closed form.
+
+    `observe.Table` lists every entry for every params; this drops THEORY unless `has_theory`.
+    """
+
+    def _for(self, params: Params) -> Table:
+        entries: list[Entry] = [e for e in self.entries if has_theory(params) or e.name not in THEORY]
+        return Table(self.variants, *entries)
+
+    def specs(self, params: Params) -> list[ObservableSpec]:
+        return self._for(params).specs(params)
+
+    def decide(self, params: Params, evidence: Evidence) -> list[ObservableValue]:
+        return self._for(params).decide(params, evidence)
+
+
+def experiment(params: Params, ctx: Context) -> Ramp:
     from dataclasses import replace
 
-    from sims import context as c
     from sims import problems
     from sims.engine import applied_factors
-    from sims.result import Series
-    from sims.runs import Run, Schedule, batch_sizes
 
     base, theory = problems.for_params(params, "ramp", epochs=1)
     batch = params.batch_size or base.train.size
@@ -123,57 +164,88 @@ def simulate(params: Params, ctx: Context) -> Findings:
     outcome = ctx.train(replace(base, runs=runs, epochs=epochs, eval_train=False, val=None, blowup=1e6))
     rates = (params.lr_start * applied_factors(schedule, total, per_epoch).double()).tolist()
 
-    def rate_at(index: int | None) -> float | None:
-        return None if index is None else rates[index]
-
-    blowup = {id(t): rate_at(blowup_index(t.update_loss, t.diverged_at)) for t in outcome.traces}
-    steepest = {
-        id(t): rate_at(steepest_index(t.update_loss, blowup_index(t.update_loss, t.diverged_at)))
-        for t in outcome.traces
-    }
-    blowups = [blowup[id(t)] for t in outcome.traces]
-    values = [
-        consensus("steepest_rate", "number", [steepest[id(t)] for t in outcome.traces], unit="learning rate"),
-        consensus("blowup_rate", "number", blowups, unit="learning rate"),
-        consensus("suggested_rate", "number", [None if b is None else b / 10 for b in blowups], unit="learning rate"),
-    ]
     notes = [
         f"{params.problem}: rate from {params.lr_start:g} to {params.lr_end:g} over {total} updates, batch {batch}."
     ]
     if theory is not None:
-        ratios = [None if b is None else b / theory for b in blowups]
-        values.append(measured_once("critical_rate_theory", "number", theory, unit="learning rate"))
-        values.append(consensus("blowup_to_critical_ratio", "number", ratios))
         notes.append(f"exact critical rate 2 / lambda_max = {theory:.4g}.")
     series = [
         Series(
             metric="loss_vs_rate",
             variant=VARIANT,
-            seed=t.run.seed,
+            seed=tr.run.seed,
             x_label="learning_rate",
-            x=rates[: len(t.update_loss)],
-            y=t.update_loss,
+            x=rates[: len(tr.update_loss)],
+            y=tr.update_loss,
         )
-        for t in outcome.traces
+        for tr in outcome.traces
     ]
-    rows = c.metric_rows(
+    rows = t.metric_rows(
         outcome.traces,
         {
-            "steepest_rate": lambda t: steepest[id(t)],
-            "blowup_rate": lambda t: blowup[id(t)],
-            "lowest_loss": lambda t: min(t.update_loss) if t.update_loss else None,
+            "steepest_rate": lambda tr: steepest_rate(tr, rates),
+            "blowup_rate": lambda tr: blowup_rate(tr, rates),
+            "lowest_loss": lambda tr: min(tr.update_loss) if tr.update_loss else None,
         },
         include_diverged=True,
     )
-    return c.Findings(variants=[VARIANT], series=series, metrics=rows, observables=values, notes=notes)
+    return Ramp(
+        seeds=ctx.seeds,
+        variants=[VARIANT],
+        traces=outcome.traces,
+        rates=rates,
+        theory=theory,
+        series=series,
+        metrics=rows,
+        notes=notes,
+        diverged=[],  # blowing up is what the test looks for, not a failed run
+    )
 
+
+OBSERVABLES = WithTheory(
+    lambda _: [VARIANT],
+    PerSeed(
+        name="steepest_rate",
+        kind="number",
+        description="The rate at which the loss fell fastest (per unit of log learning rate).",
+        unit="learning rate",
+        read=seed_steepest,
+    ),
+    PerSeed(
+        name="blowup_rate",
+        kind="number",
+        description=f"The first rate at which the loss exceeded {BLOWUP:g}x the lowest loss seen so far.",
+        unit="learning rate",
+        read=seed_blowup,
+    ),
+    PerSeed(
+        name="suggested_rate",
+        kind="number",
+        description="A tenth of the blow-up rate: a common pick from a range test.",
+        unit="learning rate",
+        read=suggested,
+    ),
+    Once(
+        name="critical_rate_theory",
+        kind="number",
+        description="2 / (largest eigenvalue of the loss Hessian), computed from the data.",
+        unit="learning rate",
+        read=theory_rate,
+    ),
+    PerSeed(
+        name="blowup_to_critical_ratio",
+        kind="number",
+        description="Blow-up rate divided by the exact critical rate.",
+        read=blowup_to_critical,
+    ),
+)
 
 SIM = Simulation(
     name=NAME,
     title="Learning-rate range test",
     summary="Raise the rate exponentially in one short run: where the loss falls fastest, where it blows up.",
     params_model=Params,
-    observables=observables,
-    simulate=simulate,
+    table=OBSERVABLES,
+    experiment=experiment,
 )
 run = SIM.run

@@ -8,15 +8,19 @@ the online model learns from every sample right after being tested on it
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
-from sims.result import ObservableSpec, consensus
-from sims.spec import ParamsBase, Simulation
+from sims.observe import Evidence, PerSeed, Table
+from sims.result import MetricRow, Series
+from sims.runs import Run
+from sims.simulation import Simulation
+from sims.spec import ParamsBase
 
 if TYPE_CHECKING:
-    from sims.context import Context, Findings
+    from sims.context import Context
 
 NAME = "online_vs_batch_drift"
 MODELS = ["static", "online"]
@@ -50,37 +54,25 @@ class Params(ParamsBase):
         return self
 
 
-def observables(params: Params) -> list[ObservableSpec]:
-    def number(name: str, description: str) -> ObservableSpec:
-        return ObservableSpec(name=name, description=description, kind="number", unit="fraction", variants=MODELS)
+@dataclass(kw_only=True)
+class Stream(Evidence):
+    """Per model and seed, which stream samples were classified right; params place warmup, drift, window."""
 
-    return [
-        ObservableSpec(
-            name="more_accurate_after_drift",
-            description="Which model classifies the samples after the drift more accurately.",
-            kind="choice",
-            choices=MODELS,
-        ),
-        ObservableSpec(
-            name="online_recovery_samples",
-            description=f"Samples after the drift until the online model's accuracy over the next {params.window} "
-            f"is back within {RECOVERY_MARGIN:.0%} of its level before the drift.",
-            kind="number",
-            unit="samples",
-        ),
-        ObservableSpec(
-            name="static_accuracy_drop",
-            description="The static model's accuracy before the drift minus after it.",
-            kind="number",
-            unit="fraction",
-        ),
-        number("accuracy_before_drift", "Accuracy on the samples from warmup to the drift."),
-        number("accuracy_after_drift", "Accuracy on the samples after the drift."),
-    ]
+    correct: dict[str, list[list[bool]]]
+    params: Params
 
 
 def _mean(values: list[bool]) -> float:
     return sum(values) / len(values)
+
+
+def before(hits: list[bool], params: Params) -> float:
+    """Accuracy from the end of warmup (the static model stops learning) to the drift."""
+    return _mean(hits[params.warmup : params.drift_at])
+
+
+def after(hits: list[bool], params: Params) -> float:
+    return _mean(hits[params.drift_at :])
 
 
 def recovery(correct: list[bool], params: Params) -> int | None:
@@ -109,14 +101,34 @@ def windowed(correct: list[bool], window: int) -> tuple[list[float], list[float]
     return xs, ys
 
 
-def simulate(params: Params, ctx: Context) -> Findings:
+def more_accurate(evidence: Stream, index: int, _: str | None) -> str:
+    online = after(evidence.correct["online"][index], evidence.params)
+    static = after(evidence.correct["static"][index], evidence.params)
+    return "online" if online > static else "static"
+
+
+def online_recovery(evidence: Stream, index: int, _: str | None) -> int | None:
+    return recovery(evidence.correct["online"][index], evidence.params)
+
+
+def static_drop(evidence: Stream, index: int, _: str | None) -> float:
+    hits = evidence.correct["static"][index]
+    return before(hits, evidence.params) - after(hits, evidence.params)
+
+
+def accuracy_before(evidence: Stream, index: int, model: str | None) -> float:
+    return before(evidence.correct[str(model)][index], evidence.params)
+
+
+def accuracy_after(evidence: Stream, index: int, model: str | None) -> float:
+    return after(evidence.correct[str(model)][index], evidence.params)
+
+
+def experiment(params: Params, ctx: Context) -> Stream:
     import torch
 
-    from sims import context as c
     from sims import data
     from sims.engine import Dataset, Job
-    from sims.result import Series
-    from sims.runs import Run
 
     streams = data.stack(
         [
@@ -159,36 +171,7 @@ def simulate(params: Params, ctx: Context) -> Findings:
             stream=True,
         )
     )
-    correct = {"static": static_correct, "online": [t.correct for t in online.traces]}
-
-    def before(hits: list[bool]) -> float:
-        return _mean(hits[params.warmup : params.drift_at])
-
-    def after(hits: list[bool]) -> float:
-        return _mean(hits[params.drift_at :])
-
-    winners = [
-        "online" if after(correct["online"][i]) > after(correct["static"][i]) else "static"
-        for i in range(len(ctx.seeds))
-    ]
-    values = [
-        consensus("more_accurate_after_drift", "choice", winners),
-        consensus(
-            "online_recovery_samples", "number", [recovery(hits, params) for hits in correct["online"]], unit="samples"
-        ),
-        consensus("static_accuracy_drop", "number", [before(h) - after(h) for h in correct["static"]], unit="fraction"),
-    ]
-    for model in MODELS:
-        values.append(
-            consensus(
-                "accuracy_before_drift", "number", [before(h) for h in correct[model]], variant=model, unit="fraction"
-            )
-        )
-        values.append(
-            consensus(
-                "accuracy_after_drift", "number", [after(h) for h in correct[model]], variant=model, unit="fraction"
-            )
-        )
+    correct = {"static": static_correct, "online": [tr.correct for tr in online.traces]}
 
     series = []
     metrics = []
@@ -199,10 +182,10 @@ def simulate(params: Params, ctx: Context) -> Findings:
                 keep = [i for i, x in enumerate(xs) if x - params.window >= params.warmup]
                 xs, ys = [xs[i] for i in keep], [ys[i] for i in keep]
             series.append(Series(metric="windowed_accuracy", variant=model, seed=seed, x_label="sample", x=xs, y=ys))
-        befores = [before(h) for h in correct[model]]
-        afters = [after(h) for h in correct[model]]
+        befores = [before(h, params) for h in correct[model]]
+        afters = [after(h, params) for h in correct[model]]
         metrics.append(
-            c.MetricRow(
+            MetricRow(
                 variant=model,
                 values={
                     "accuracy_before_drift": sum(befores) / len(befores),
@@ -213,12 +196,14 @@ def simulate(params: Params, ctx: Context) -> Findings:
                 },
             )
         )
-    return c.Findings(
+    return Stream(
+        seeds=ctx.seeds,
         variants=MODELS,
+        traces=static.traces + online.traces,
+        correct=correct,
+        params=params,
         series=series,
         metrics=metrics,
-        observables=values,
-        diverged=c.divergences(static.traces + online.traces),
         notes=[
             f"SEA stream of {params.stream_length} samples, threshold {params.threshold_before:g} -> "
             f"{params.threshold_after:g} at sample {params.drift_at}, {params.noise:.0%} label noise; "
@@ -227,12 +212,56 @@ def simulate(params: Params, ctx: Context) -> Findings:
     )
 
 
+OBSERVABLES = Table(
+    lambda _: MODELS,
+    PerSeed(
+        name="more_accurate_after_drift",
+        kind="choice",
+        description="Which model classifies the samples after the drift more accurately.",
+        choices=MODELS,
+        read=more_accurate,
+    ),
+    PerSeed(
+        name="online_recovery_samples",
+        kind="number",
+        description=lambda params: (
+            f"Samples after the drift until the online model's accuracy over the next {params.window} "
+            f"is back within {RECOVERY_MARGIN:.0%} of its level before the drift."
+        ),
+        unit="samples",
+        read=online_recovery,
+    ),
+    PerSeed(
+        name="static_accuracy_drop",
+        kind="number",
+        description="The static model's accuracy before the drift minus after it.",
+        unit="fraction",
+        read=static_drop,
+    ),
+    PerSeed(
+        name="accuracy_before_drift",
+        kind="number",
+        description="Accuracy on the samples from warmup to the drift.",
+        unit="fraction",
+        variants=MODELS,
+        read=accuracy_before,
+    ),
+    PerSeed(
+        name="accuracy_after_drift",
+        kind="number",
+        description="Accuracy on the samples after the drift.",
+        unit="fraction",
+        variants=MODELS,
+        read=accuracy_after,
+    ),
+)
+
 SIM = Simulation(
     name=NAME,
     title="Online vs batch learning under drift",
     summary="A frozen model vs one updated sample by sample, on a stream whose concept changes abruptly.",
     params_model=Params,
-    observables=observables,
-    simulate=simulate,
+    table=OBSERVABLES,
+    experiment=experiment,
 )
 run = SIM.run
