@@ -6,7 +6,7 @@ actually performs, once keeping the last partial batch and once dropping it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
@@ -38,12 +38,12 @@ class Params(ParamsBase):
         return self
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Counts(Evidence):
     """The epoch that kept its last partial batch (`traces`) beside the one that dropped it."""
 
-    dropped: list[Trace] = field(default_factory=list)
-    n_samples: int = 0
+    dropped: list[Trace]
+    n_samples: int
 
 
 def variants_of(params: Params) -> list[str]:
@@ -69,14 +69,15 @@ def last_batch_size(evidence: Counts, variant: str | None) -> int:
 
 def experiment(params: Params, ctx: Context) -> Counts:
     from sims import data
-    from sims.engine import Job
+    from sims.jobs import Job, Order
+    from sims.models import MLP
 
     dataset = data.linear_classes(params.n_samples, params.features, seed=0)
     runs = [Run(label(b), seed, params.lr, b) for b in params.batch_sizes for seed in ctx.seeds]
     ctx.plan(keep_last=1.0, drop_last=1.0)
-    common = dict(sizes=(params.features, 2), loss="cross_entropy", train=dataset, runs=runs, epochs=1)
+    common = dict(model=MLP((params.features, 2)), loss="cross_entropy", train=dataset, runs=runs, epochs=1)
     kept = ctx.train(Job(stage="keep_last", **common))
-    dropped = ctx.train(Job(stage="drop_last", drop_last=True, **common))
+    dropped = ctx.train(Job(stage="drop_last", order=Order(drop_last=True), **common))
 
     rows = t.metric_rows(
         kept.traces,
