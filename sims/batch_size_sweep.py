@@ -77,21 +77,24 @@ def experiment(params: Params, ctx: Context) -> Sweep:
     from dataclasses import replace
 
     from sims import data
-    from sims.engine import Job
+    from sims.callbacks import Divergence, Evaluate
+    from sims.jobs import Job
+    from sims.models import MLP
+    from sims.runs import Optimizer
 
     split = data.digits(VAL_FRACTION)
     variants = variants_of(params)
     runs = [Run(label(b), seed, params.lr, b) for b in params.batch_sizes for seed in ctx.seeds]
     job = Job(
         stage="train",
-        sizes=(data.DIGITS_FEATURES, params.hidden, data.DIGITS_CLASSES),
+        model=MLP((data.DIGITS_FEATURES, params.hidden, data.DIGITS_CLASSES)),
         loss="cross_entropy",
         train=split.train,
         val=split.val,
         runs=runs,
         epochs=params.epochs,
-        momentum=params.momentum,
-        eval_train=False,
+        optimizer=Optimizer(momentum=params.momentum),
+        record=(Divergence(), Evaluate(train=False)),
     )
     ctx.plan(train=0.9, timing=0.1)
     outcome = ctx.train(job)

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from sims.registry import SIMULATIONS, get
 from sims.result import ProgressEvent, SimResult
+from sims.simulation import Simulation
 from sims.spec import (
     DEFAULT_SEEDS,
     MAX_SEEDS,
     Cancelled,
     ParamsBase,
     SimError,
-    Simulation,
     allowed_range,
     check_seed_count,
 )

@@ -7,20 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from sims import engine
-from sims.engine import Job, Outcome
-from sims.traces import (  # noqa: F401  (re-exported while simulations move to sims.traces)
-    Findings,
-    by_variant,
-    curves,
-    divergences,
-    last,
-    metric_rows,
-    per_seed,
-    pick_per_seed,
-    roughness,
-    thinned,
-)
-from sims.result import MetricRow, Series  # noqa: F401  (re-exported, as below)
+from sims.jobs import Job, Outcome
 from sims.tracker import Tracker
 
 

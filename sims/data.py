@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from sims.engine import Dataset
+from sims.jobs import Dataset
 
 DIGITS_FEATURES = 64
 DIGITS_CLASSES = 10

@@ -128,8 +128,8 @@ def experiment(params: Params, ctx: Context) -> Evidence:
     from dataclasses import replace
 
     from sims import problems
-    from sims.engine import Dataset
-    from sims.runs import Run
+    from sims.jobs import Dataset, Order
+    from sims.runs import Optimizer, Run
 
     base = problems.digits_mlp("sorted sgd", epochs=params.epochs, hidden=params.hidden)
     by_label = base.train.y[0, :, 0].argsort(stable=True)
@@ -139,10 +139,15 @@ def experiment(params: Params, ctx: Context) -> Evidence:
         return [Run(name, seed, lr, params.batch_size) for seed in ctx.seeds]
 
     jobs = [
-        replace(base, train=sorted_train, shuffle=False, runs=runs("sorted sgd", params.sgd_lr)),
+        replace(base, train=sorted_train, order=Order(shuffle=False), runs=runs("sorted sgd", params.sgd_lr)),
         replace(base, stage="shuffled sgd", runs=runs("shuffled sgd", params.sgd_lr)),
-        replace(base, stage="shuffled momentum", momentum=0.9, runs=runs("shuffled momentum", params.momentum_lr)),
-        replace(base, stage="shuffled adam", optimizer="adam", runs=runs("shuffled adam", params.adam_lr)),
+        replace(
+            base,
+            stage="shuffled momentum",
+            optimizer=Optimizer(momentum=0.9),
+            runs=runs("shuffled momentum", params.momentum_lr),
+        ),
+        replace(base, stage="shuffled adam", optimizer=Optimizer("adam"), runs=runs("shuffled adam", params.adam_lr)),
     ]
     ctx.plan(**{job.stage: 1.0 for job in jobs})
     traces = [trace for job in jobs for trace in ctx.train(job).traces]

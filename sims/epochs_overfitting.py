@@ -105,20 +105,22 @@ def each_seed(read: Callable[[Trace], Scalar]) -> Callable[[Evidence, int, str |
 
 def experiment(params: Params, ctx: Context) -> Evidence:
     from sims import data
-    from sims.engine import Job
+    from sims.jobs import Job
+    from sims.models import MLP
+    from sims.runs import Optimizer
 
     split = data.digits(VAL_FRACTION, train_limit=params.train_size, label_noise=params.label_noise)
     ctx.plan(train=1.0)
     outcome = ctx.train(
         Job(
             stage="train",
-            sizes=(data.DIGITS_FEATURES, params.hidden, params.hidden, data.DIGITS_CLASSES),
+            model=MLP((data.DIGITS_FEATURES, params.hidden, params.hidden, data.DIGITS_CLASSES)),
             loss="cross_entropy",
             train=split.train,
             val=split.val,
             runs=[Run(VARIANT, seed, params.lr, params.batch_size) for seed in ctx.seeds],
             epochs=params.epochs,
-            momentum=params.momentum,
+            optimizer=Optimizer(momentum=params.momentum),
         )
     )
     rows = t.metric_rows(

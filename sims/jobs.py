@@ -48,7 +48,7 @@ class Job:
     val: Dataset | None = None
     optimizer: Optimizer = field(default_factory=Optimizer)
     order: Order = field(default_factory=Order)
-    start: list[Tensor] | None = None  # stacked weights to start from (one row per run), else fresh init
+    start: StackedNet | None = None  # trained runs to go on from (one row per run), else a fresh init
     record: tuple[Part, ...] = (Divergence(), Evaluate())
 
 

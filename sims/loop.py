@@ -37,10 +37,11 @@ class Trainer:
         self.datasets = torch.tensor([run.dataset for run in runs], device=device)
         self.x_flat = self.train.x.reshape(-1, self.train.x.shape[-1])  # all datasets end to end: one gather
         self.y_flat = self.train.y.reshape(-1, self.train.y.shape[-1])
-        if job.start is not None:
-            self.net = StackedNet.build(job.model, [run.seed for run in runs], device, weights=job.start)
+        seeds = [run.seed for run in runs]
+        if job.start is not None:  # copied in: the job that trained them keeps its own
+            self.net = StackedNet.build(job.model, seeds, device, weights=job.start.params, buffers=job.start.buffers)
         else:
-            self.net = StackedNet.build(job.model, [run.seed for run in runs], device)
+            self.net = StackedNet.build(job.model, seeds, device)
         self.gradient = gradients.for_model(job.model, self.net, job.loss)
         self.optimizer = StackedOptimizer(self.net.params, job.optimizer)
         self.grads = [torch.zeros_like(p) for p in self.net.params]
@@ -157,9 +158,7 @@ class Trainer:
 
     def _step(self, mask: Tensor | None, factor: Tensor | None) -> None:
         """One update for the runs in `mask` (all when None): clip, step, and clear what was used."""
-        rate = self.rate if factor is None else self.rate * factor
-        if mask is not None:
-            rate = rate * mask
+        rate = self.rate if factor is None else self.rate * factor  # the optimizer masks it
         if self.clip is not None:
             clip_grad_norm_(self.grads, self.clip if mask is None else torch.where(mask > 0, self.clip, torch.inf))
         self.optimizer.step(self.grads, rate, mask)

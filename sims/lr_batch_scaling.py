@@ -146,6 +146,7 @@ def experiment(params: Params, ctx: Context) -> Scaling:
     from dataclasses import replace
 
     from sims import problems
+    from sims.callbacks import Divergence, Evaluate
     from sims.runs import Run, Schedule, batch_sizes
 
     base = problems.digits_mlp("train", epochs=params.epochs)
@@ -161,7 +162,7 @@ def experiment(params: Params, ctx: Context) -> Scaling:
                 Run(variant(k, "scaled+warmup"), seed, k * params.base_lr, batch, schedule=warmup),
             ]
     ctx.plan(train=1.0)
-    outcome = ctx.train(replace(base, runs=runs, eval_train=False))
+    outcome = ctx.train(replace(base, runs=runs, record=(Divergence(), Evaluate(train=False))))
     evidence = Scaling(
         seeds=ctx.seeds,
         variants=variants_of(params),

@@ -150,7 +150,8 @@ def experiment(params: Params, ctx: Context) -> Ramp:
     from dataclasses import replace
 
     from sims import problems
-    from sims.engine import applied_factors
+    from sims.callbacks import Divergence
+    from sims.jobs import applied_factors
 
     base, theory = problems.for_params(params, "ramp", epochs=1)
     batch = params.batch_size or base.train.size
@@ -161,7 +162,7 @@ def experiment(params: Params, ctx: Context) -> Ramp:
     runs = [Run(VARIANT, seed, params.lr_start, batch, schedule=schedule) for seed in ctx.seeds]
     ctx.plan(ramp=1.0)
     # The range test wants to see the blow-up, so the engine's own divergence cut-off is set high.
-    outcome = ctx.train(replace(base, runs=runs, epochs=epochs, eval_train=False, val=None, blowup=1e6))
+    outcome = ctx.train(replace(base, runs=runs, epochs=epochs, val=None, record=(Divergence(blowup=1e6),)))
     rates = (params.lr_start * applied_factors(schedule, total, per_epoch).double()).tolist()
 
     notes = [

@@ -23,7 +23,7 @@ from sims.spec import Distinct, ParamsBase, label
 
 if TYPE_CHECKING:
     from sims.context import Context
-    from sims.engine import Job
+    from sims.jobs import Job
 
 NAME = "memory_and_throughput"
 TRAIN_SIZE = digits_train_size()
@@ -139,11 +139,13 @@ def experiment(params: Params, ctx: Context) -> Measured:
     from dataclasses import replace
 
     from sims import data, problems
+    from sims.callbacks import Divergence
+    from sims.models import MLP
     from sims.runs import Run
 
     base = problems.digits_mlp("timing", epochs=params.epochs)
     sizes = (data.DIGITS_FEATURES, params.hidden, params.hidden, data.DIGITS_CLASSES)
-    base = replace(base, sizes=sizes, train=base.train.to(ctx.device), val=None, eval_train=False)
+    base = replace(base, model=MLP(sizes), train=base.train.to(ctx.device), val=None, record=(Divergence(),))
     variants = variants_of(params)
     on_cuda = ctx.device.type == "cuda"
     ctx.plan(timing=1.0, memory=0.2)

@@ -128,7 +128,9 @@ def experiment(params: Params, ctx: Context) -> Stream:
     import torch
 
     from sims import data
-    from sims.engine import Dataset, Job
+    from sims.callbacks import Divergence, Prequential
+    from sims.jobs import Dataset, Job, Order
+    from sims.models import MLP
 
     streams = data.stack(
         [
@@ -148,7 +150,7 @@ def experiment(params: Params, ctx: Context) -> Stream:
     static = ctx.train(
         Job(
             stage="static",
-            sizes=(3, 2),
+            model=MLP((3, 2)),
             loss="cross_entropy",
             train=warmup,
             runs=[Run("static", seed, params.static_lr, 32, dataset=i) for i, seed in enumerate(ctx.seeds)],
@@ -161,14 +163,13 @@ def experiment(params: Params, ctx: Context) -> Stream:
     online = ctx.train(
         Job(
             stage="online",
-            sizes=(3, 2),
+            model=MLP((3, 2)),
             loss="cross_entropy",
             train=streams,
             runs=[Run("online", seed, params.online_lr, 1, dataset=i) for i, seed in enumerate(ctx.seeds)],
             epochs=1,
-            shuffle=False,
-            eval_train=False,
-            stream=True,
+            order=Order(shuffle=False),
+            record=(Divergence(), Prequential()),
         )
     )
     correct = {"static": static_correct, "online": [tr.correct for tr in online.traces]}

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from sims import data
 from sims.datasizes import DIGITS_VAL_FRACTION
-from sims.engine import Job
+from sims.jobs import Job
+from sims.models import MLP
 from sims.problem_params import ProblemParams
 
 
 def least_squares(stage: str, *, n_samples: int, features: int, condition: float, epochs: int) -> tuple[Job, float]:
     """Linear regression with a known critical rate: the job, and 2 / lambda_max."""
     problem = data.least_squares(n_samples, features, condition=condition, noise=0.1, seed=0)
-    job = Job(stage=stage, sizes=(features, 1), loss="half_mse", train=problem.data, runs=[], epochs=epochs)
+    job = Job(stage=stage, model=MLP((features, 1)), loss="half_mse", train=problem.data, runs=[], epochs=epochs)
     return job, problem.critical_rate
 
 
@@ -19,7 +20,8 @@ def digits_mlp(stage: str, *, epochs: int, hidden: int = 64) -> Job:
     """A one-hidden-layer MLP on the 8x8 digits, with a held-out validation split."""
     split = data.digits(DIGITS_VAL_FRACTION)
     sizes = (data.DIGITS_FEATURES, hidden, data.DIGITS_CLASSES)
-    return Job(stage=stage, sizes=sizes, loss="cross_entropy", train=split.train, val=split.val, runs=[], epochs=epochs)
+    model = MLP(sizes)
+    return Job(stage=stage, model=model, loss="cross_entropy", train=split.train, val=split.val, runs=[], epochs=epochs)
 
 
 def for_params(params: ProblemParams, stage: str, epochs: int) -> tuple[Job, float | None]:

@@ -2,6 +2,8 @@
 
 Two uses: the benchmark times it against the batched engine on identical work, and the
 tests check that both arrive at the same weights when given the same sample order.
+Everything here is what a tutorial would write: `torch.optim`, `loss.backward()`,
+gradient accumulation by scaling each micro-batch's loss, `clip_grad_norm_`.
 """
 
 from __future__ import annotations
@@ -10,26 +12,21 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from sims.engine import Job, applied_factors, shuffle_orders
-from sims.runs import Run, batch_sizes
-from sims.stacked import init_layers
+from sims.blocks import StackedNet
+from sims.callbacks import Evaluate
+from sims.jobs import Job, applied_factors
+from sims.layout import shuffle_orders
+from sims.runs import Optimizer, Run, batch_sizes
 
 
-def build_module(job: Job, run: Run) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    initial = init_layers(job.sizes, run.seed)
-    for i, (weight, bias) in enumerate(initial):
-        linear = nn.Linear(weight.shape[1], weight.shape[0])
-        with torch.no_grad():
-            linear.weight.copy_(weight)
-            linear.bias.copy_(bias)
-        layers.append(linear)
-        if i < len(initial) - 1:
-            layers.append(nn.ReLU() if job.activation == "relu" else nn.Tanh())
-    return nn.Sequential(*layers)
+def build_module(job: Job, run: Run) -> nn.Module:
+    """The run's model as plain torch.nn, starting where the engine starts it."""
+    if job.start is not None:
+        return job.start.module(job.runs.index(run))
+    return StackedNet.build(job.model, [run.seed], torch.device("cpu")).module(0)
 
 
-class _Loss(nn.Module):
+class Loss(nn.Module):
     """Cross-entropy on [B, 1] class indices, or half of `MSELoss`: the engine's two losses."""
 
     def __init__(self, kind: str) -> None:
@@ -44,63 +41,61 @@ class _Loss(nn.Module):
         return 0.5 * self.mse(outputs, targets)
 
 
-def train_one(job: Job, run: Run, device: torch.device, *, same_order: bool = False) -> nn.Sequential:
+def torch_optimizer(config: Optimizer, params: list[nn.Parameter], lr: float) -> torch.optim.Optimizer:
+    if config.kind == "sgd":
+        return torch.optim.SGD(
+            params, lr=lr, momentum=config.momentum, nesterov=config.nesterov, weight_decay=config.weight_decay
+        )
+    kind = torch.optim.Adam if config.kind == "adam" else torch.optim.AdamW
+    return kind(params, lr=lr, betas=config.betas, eps=config.eps, weight_decay=config.weight_decay)
+
+
+def train_one(job: Job, run: Run, device: torch.device, *, same_order: bool = False) -> nn.Module:
     """Train a single run. `same_order` replays the engine's shuffles instead of the loader's own."""
     model = build_module(job, run).to(device)
-    if job.start is not None:
-        row = job.runs.index(run)
-        with torch.no_grad():
-            linears = [layer for layer in model if isinstance(layer, nn.Linear)]
-            for linear, weight, bias in zip(linears, job.start[::2], job.start[1::2], strict=True):
-                linear.weight.copy_(weight[row].T)
-                linear.bias.copy_(bias[row])
-    criterion = _Loss(job.loss)
-    if job.optimizer == "adam":
-        optimizer: torch.optim.Optimizer = torch.optim.Adam(model.parameters(), lr=run.lr)
-    else:
-        optimizer = torch.optim.SGD(model.parameters(), lr=run.lr, momentum=job.momentum)
+    criterion = Loss(job.loss)
+    optimizer = torch_optimizer(job.optimizer, list(model.parameters()), run.lr)
     dataset = TensorDataset(job.train.x[run.dataset], job.train.y[run.dataset])
-    per_epoch = len(batch_sizes(len(dataset), run.batch_size, job.drop_last))
+    order = job.order
+    per_epoch = len(batch_sizes(len(dataset), run.batch_size, order.drop_last))
     scheduler = None
     if run.schedule is not None:
         factors = applied_factors(run.schedule, per_epoch * job.epochs, per_epoch).tolist()
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda u: factors[min(u, len(factors) - 1)])
-    orders = shuffle_orders(run.seed, len(dataset), job.epochs, job.first_epoch) if same_order and job.shuffle else None
+    orders = shuffle_orders(run.seed, len(dataset), job.epochs, order.first_epoch) if same_order else None
+    evaluate = next((part for part in job.record if isinstance(part, Evaluate)), None)
     history: list[float] = []
     for epoch in range(job.epochs):
-        if orders is not None:
-            loader = DataLoader(
-                dataset, batch_size=run.batch_size, sampler=orders[epoch].tolist(), drop_last=job.drop_last
-            )
+        if orders is not None and order.shuffle:
+            sampler = orders[epoch].tolist()
+            loader = DataLoader(dataset, batch_size=run.batch_size, sampler=sampler, drop_last=order.drop_last)
         else:
-            loader = DataLoader(dataset, batch_size=run.batch_size, shuffle=job.shuffle, drop_last=job.drop_last)
+            loader = DataLoader(dataset, batch_size=run.batch_size, shuffle=order.shuffle, drop_last=order.drop_last)
         model.train()
         for inputs, targets in loader:
             inputs, targets = inputs.to(device), targets.to(device)
             optimizer.zero_grad()
-            loss = criterion(model(inputs), targets)
-            loss.backward()
+            total = 0.0
+            for x, y in zip(inputs.split(run.micro_batch), targets.split(run.micro_batch), strict=True):
+                loss = criterion(model(x), y)
+                share = len(x) / len(inputs) if run.reduction == "mean" else 1.0
+                (loss * share).backward()
+                total += loss.item() * share
+            if run.clip is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), run.clip)
             optimizer.step()
             if scheduler is not None:
                 scheduler.step()
-            history.append(loss.item())
-        model.eval()
-        with torch.no_grad():
-            for data in (job.train if job.eval_train else None, job.val):
-                if data is not None:
-                    criterion(model(data.x[run.dataset].to(device)), data.y[run.dataset].to(device)).item()
+            history.append(total)
+        if evaluate is not None:
+            model.eval()
+            with torch.no_grad():
+                for data, wanted in ((job.train, evaluate.train), (job.val, evaluate.val)):
+                    if data is not None and wanted:
+                        criterion(model(data.x[run.dataset].to(device)), data.y[run.dataset].to(device)).item()
     return model
 
 
-def train_all(job: Job, device: torch.device) -> list[nn.Sequential]:
+def train_all(job: Job, device: torch.device) -> list[nn.Module]:
     """Every run of the job, one after another, as a tutorial would write it."""
     return [train_one(job, run, device) for run in job.runs]
-
-
-def stacked_weights(model: nn.Sequential) -> list[Tensor]:
-    """The module's parameters in the engine's layout: [W0^T, b0, W1^T, b1, ...]."""
-    out: list[Tensor] = []
-    for layer in model:
-        if isinstance(layer, nn.Linear):
-            out.extend([layer.weight.detach().T, layer.bias.detach()])
-    return out

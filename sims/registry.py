@@ -17,7 +17,8 @@ from sims import (
     training_regimes,
     updates_per_epoch,
 )
-from sims.spec import SimError, Simulation
+from sims.simulation import Simulation
+from sims.spec import SimError
 
 SIMULATIONS: dict[str, Simulation] = {
     module.SIM.name: module.SIM

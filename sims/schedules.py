@@ -119,6 +119,8 @@ def experiment(params: Params, ctx: Context) -> Evidence:
     from dataclasses import replace
 
     from sims import problems
+    from sims.callbacks import Divergence, Evaluate
+    from sims.jobs import Order
     from sims.runs import Run, Schedule
 
     base = problems.digits_mlp("schedules", epochs=params.epochs)
@@ -134,7 +136,7 @@ def experiment(params: Params, ctx: Context) -> Evidence:
     bounds = [0, *params.milestones, params.epochs]
     phases = {f"growth {i + 1}": 0.3 / len(bounds) for i in range(len(bounds) - 1)}
     ctx.plan(schedules=1.0, **phases)
-    outcome = ctx.train(replace(base, runs=runs, eval_train=False))
+    outcome = ctx.train(replace(base, runs=runs, record=(Divergence(), Evaluate(train=False))))
 
     # Batch growth: one phase per stretch between milestones, each starting where the last ended.
     grown: dict[int, Trace] = {}
@@ -149,11 +151,11 @@ def experiment(params: Params, ctx: Context) -> Evidence:
                 runs=phase_runs,
                 epochs=last - first,
                 start=start,
-                first_epoch=first,
-                eval_train=False,
+                order=Order(first_epoch=first),
+                record=(Divergence(), Evaluate(train=False)),
             )
         )
-        start = phase.model.params
+        start = phase.model
         for trace in phase.traces:
             whole = grown.setdefault(trace.run.seed, replace(trace, update_loss=[], val_loss=[], val_acc=[], updates=0))
             skip = 0 if i == 0 else 1  # a later phase's epoch 0 is the previous phase's last epoch

@@ -7,15 +7,12 @@ long before (and often without) any training.
 from __future__ import annotations
 
 import math
-import threading
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
-from sims.result import ObservableSpec, ProgressEvent, SimResult
+from sims.result import ProgressEvent
 
 DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2, 3, 4)
 #: Most seeds one run may train. Each seed adds a copy of every variant's model to the stacked
@@ -67,57 +64,6 @@ class Cancelled(Exception):
         self.fraction = fraction
 
 
-@dataclass(frozen=True)
-class Simulation:
-    name: str
-    title: str
-    summary: str
-    params_model: type[ParamsBase]
-    observables: Callable[[Any], list[ObservableSpec]]
-    simulate: Callable[[Any, Any], Any]  # (Params, sims.context.Context) -> sims.context.Findings
-    #: The same work written the common way, for the benchmark, when it is not a replay of engine jobs.
-    textbook: Callable[[Any, list[int], Any], None] | None = None
-
-    def params(self, values: ParamsBase | dict[str, object] | None = None) -> ParamsBase:
-        """Validate raw values into this simulation's Params, with a readable error."""
-        if isinstance(values, self.params_model):
-            return values
-        if isinstance(values, ParamsBase):
-            raise ParamError(f"{self.name}: got params of another simulation ({type(values).__module__})")
-        try:
-            return self.params_model.model_validate(values or {})
-        except ValidationError as exc:
-            raise ParamError(describe_validation_error(self.name, self.params_model, exc)) from None
-
-    def observable(self, params: ParamsBase, name: str) -> ObservableSpec:
-        for spec in self.observables(params):
-            if spec.name == name:
-                return spec
-        known = ", ".join(s.name for s in self.observables(params))
-        raise SimError(f"{self.name}: unknown observable {name!r}; known: {known}")
-
-    def run(
-        self,
-        params: ParamsBase | dict[str, object] | None = None,
-        *,
-        device: str | None = None,
-        seeds: Sequence[int] = DEFAULT_SEEDS,
-        progress: ProgressCallback | None = None,
-        cancel: threading.Event | None = None,
-    ) -> SimResult:
-        """Train the simulation's models and decide its observables.
-
-        Everything a user can get wrong (params, device name, seeds) is checked before
-        torch is imported or anything trains. Raises `Cancelled` if `cancel` is set.
-        """
-        checked = self.params(params)
-        seed_list = check_seeds(self.name, seeds)
-        from sims import device as devices
-
-        devices.requested(device)
-        return _execute(self, checked, device, seed_list, progress, cancel)
-
-
 def check_seeds(sim: str, seeds: Sequence[int]) -> list[int]:
     seed_list = list(seeds)
     if not seed_list:
@@ -137,48 +83,6 @@ def check_seed_count(count: int, label: str) -> None:
     """
     if not 1 <= count <= MAX_SEEDS:
         raise ParamError(f"{label} {count} is out of range; allowed: 1 to {MAX_SEEDS} seeds")
-
-
-def _execute(
-    sim: Simulation,
-    params: ParamsBase,
-    device_name: str | None,
-    seeds: list[int],
-    progress: ProgressCallback | None,
-    cancel: threading.Event | None,
-) -> SimResult:
-    import torch
-
-    from sims import hardware
-    from sims.context import Context
-    from sims.tracker import Tracker
-
-    started = time.perf_counter()
-    device = hardware.resolve(device_name)
-    tracker = Tracker(sim.name, progress, cancel)
-    tracker.check_cancel()
-    # Losses near zero make subnormal floats, which the CPU handles many times slower.
-    flushed = device.type == "cpu" and torch.set_flush_denormal(True)
-    try:
-        findings = sim.simulate(params, Context(sim.name, device, seeds, tracker))
-    finally:
-        if flushed:
-            torch.set_flush_denormal(False)
-    tracker.finish()
-    return SimResult(
-        sim=sim.name,
-        params=params.model_dump(mode="json"),
-        device=hardware.describe(device),
-        torch_version=torch.__version__,
-        seeds=seeds,
-        wall_seconds=time.perf_counter() - started,
-        variants=findings.variants,
-        series=findings.series,
-        metrics=findings.metrics,
-        observables=findings.observables,
-        diverged=findings.diverged,
-        notes=findings.notes,
-    )
 
 
 def describe_validation_error(sim: str, model: type[BaseModel], exc: ValidationError) -> str:

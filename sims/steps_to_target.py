@@ -155,7 +155,9 @@ def experiment(params: Params, ctx: Context) -> Tuned:
     import math
 
     from sims import data
-    from sims.engine import Job
+    from sims.callbacks import Divergence, Evaluate, FullLoss
+    from sims.jobs import Job
+    from sims.models import MLP
     from sims.runs import Run, batch_sizes
 
     problem = data.least_squares(params.n_samples, params.features, condition=params.condition, noise=0.1, seed=0)
@@ -166,12 +168,12 @@ def experiment(params: Params, ctx: Context) -> Tuned:
         per_epoch = len(batch_sizes(params.n_samples, batch, False))
         job = Job(
             stage=f"batch {batch}",
-            sizes=(params.features, 1),
+            model=MLP((params.features, 1)),
             loss="half_mse",
             train=problem.data,
             runs=[Run(label(batch), seed, lr, batch) for lr in rates for seed in ctx.seeds],
             epochs=math.ceil(params.max_updates / per_epoch),
-            full_loss_each_update=True,
+            record=(Divergence(), Evaluate(), FullLoss()),
         )
         traces += ctx.train(job).traces
     evidence = Tuned(

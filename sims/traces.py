@@ -10,25 +10,12 @@ import itertools
 import math
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
-from sims.result import Divergence, MetricRow, ObservableValue, Series
+from sims.result import Divergence, MetricRow, Series
 from sims.runs import Trace
 
 #: Points kept per curve in a SimResult.
 MAX_CURVE_POINTS = 2000
-
-
-@dataclass
-class Findings:
-    """What a simulation body hands back; `Simulation.run` wraps it into a SimResult."""
-
-    variants: list[str]
-    series: list[Series]
-    metrics: list[MetricRow]
-    observables: list[ObservableValue]
-    diverged: list[Divergence] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 def by_variant(traces: Sequence[Trace]) -> dict[str, list[Trace]]:

@@ -82,7 +82,8 @@ def updates_per_epoch(evidence: Regimes, index: int, variant: str | None) -> flo
 
 def experiment(params: Params, ctx: Context) -> Regimes:
     from sims import data
-    from sims.engine import Job
+    from sims.jobs import Job
+    from sims.models import MLP
 
     dataset = data.moons(params.n_samples, noise=params.noise, seed=0)
     runs = [Run(regime, seed, params.lr, batch_size(params, regime)) for regime in REGIMES for seed in ctx.seeds]
@@ -90,12 +91,11 @@ def experiment(params: Params, ctx: Context) -> Regimes:
     outcome = ctx.train(
         Job(
             stage="train",
-            sizes=(2, params.hidden, 2),
+            model=MLP((2, params.hidden, 2), activation="tanh"),
             loss="cross_entropy",
             train=dataset,
             runs=runs,
             epochs=params.epochs,
-            activation="tanh",
         )
     )
     rows = t.metric_rows(

@@ -69,14 +69,15 @@ def last_batch_size(evidence: Counts, variant: str | None) -> int:
 
 def experiment(params: Params, ctx: Context) -> Counts:
     from sims import data
-    from sims.engine import Job
+    from sims.jobs import Job, Order
+    from sims.models import MLP
 
     dataset = data.linear_classes(params.n_samples, params.features, seed=0)
     runs = [Run(label(b), seed, params.lr, b) for b in params.batch_sizes for seed in ctx.seeds]
     ctx.plan(keep_last=1.0, drop_last=1.0)
-    common = dict(sizes=(params.features, 2), loss="cross_entropy", train=dataset, runs=runs, epochs=1)
+    common = dict(model=MLP((params.features, 2)), loss="cross_entropy", train=dataset, runs=runs, epochs=1)
     kept = ctx.train(Job(stage="keep_last", **common))
-    dropped = ctx.train(Job(stage="drop_last", drop_last=True, **common))
+    dropped = ctx.train(Job(stage="drop_last", order=Order(drop_last=True), **common))
 
     rows = t.metric_rows(
         kept.traces,

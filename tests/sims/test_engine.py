@@ -2,13 +2,14 @@
 
 import threading
 import time
-from dataclasses import replace
 
 import pytest
 import torch
 
-from sims import data, engine, reference, runs
-from sims.engine import Dataset, Job
+from sims import data, engine, layout, reference, runs
+from sims.callbacks import Divergence, Evaluate, FullLoss
+from sims.jobs import Job
+from sims.models import MLP
 from sims.registry import get
 from sims.runs import Run, Schedule
 from sims.spec import Cancelled
@@ -17,74 +18,15 @@ from sims.tracker import Tracker
 CPU = torch.device("cpu")
 
 
-def small_job(momentum: float, runs: list[Run]) -> Job:
-    generator = torch.Generator().manual_seed(7)
-    x = torch.randn(1, 300, 8, generator=generator)
-    y = torch.randint(0, 3, (1, 300, 1), generator=generator)
-    return Job("train", (8, 16, 3), "cross_entropy", Dataset(x, y), runs, epochs=3, momentum=momentum)
-
-
-MIXED = [
-    Run("16", 0, 0.1, 16),
-    Run("16", 1, 0.1, 16),
-    Run("50", 0, 0.05, 50),
-    Run("300", 1, 0.2, 300),
-    Run("7", 2, 0.02, 7),
-]
-
-
-@pytest.mark.parametrize("strategy", ["merged", "by_batch"])
-@pytest.mark.parametrize("momentum", [0.0, 0.9])
-def test_batched_runs_match_training_each_run_alone(strategy, momentum):
-    job = small_job(momentum, MIXED)
-    outcome = engine.train(job, CPU, Tracker("test"), strategy=strategy)
-    for r, run in enumerate(job.runs):
-        alone = reference.stacked_weights(reference.train_one(job, run, CPU, same_order=True))
-        for mine, theirs in zip(outcome.model.params, alone, strict=True):
-            torch.testing.assert_close(mine[r], theirs, atol=2e-5, rtol=1e-4)
-        assert outcome.traces[r].updates == 3 * len(runs.batch_sizes(300, run.batch_size, False))
-
-
-SCHEDULED = [
-    Run("cos", 0, 0.1, 16, schedule=Schedule("cosine", warmup=5)),
-    Run("step", 1, 0.2, 50, schedule=Schedule("step", milestones=(1, 2), gamma=0.5)),
-    Run("exp", 2, 0.01, 16, schedule=Schedule("exponential", end_factor=20.0)),
-    Run("flat", 0, 0.05, 7),
-]
-
-
-@pytest.mark.parametrize("strategy", ["merged", "by_batch"])
-@pytest.mark.parametrize(("optimizer", "momentum"), [("sgd", 0.0), ("sgd", 0.9), ("adam", 0.0)])
-def test_schedules_and_optimizers_match_torch_optim(strategy, optimizer, momentum):
-    job = replace(small_job(momentum, SCHEDULED), optimizer=optimizer)
-    if optimizer == "adam":
-        job = replace(job, runs=[replace(run, lr=run.lr / 10) for run in job.runs])
-    outcome = engine.train(job, CPU, Tracker("test"), strategy=strategy)
-    for r, run in enumerate(job.runs):
-        alone = reference.stacked_weights(reference.train_one(job, run, CPU, same_order=True))
-        for mine, theirs in zip(outcome.model.params, alone, strict=True):
-            torch.testing.assert_close(mine[r], theirs, atol=5e-5, rtol=1e-4)
-
-
-def test_training_in_phases_equals_one_run():
-    runs = [Run("a", 0, 0.1, 16), Run("b", 1, 0.05, 32)]
-    whole = engine.train(small_job(0.0, runs), CPU, Tracker("test"))
-    first = engine.train(replace(small_job(0.0, runs), epochs=1), CPU, Tracker("test"))
-    rest = engine.train(
-        replace(small_job(0.0, runs), epochs=2, start=first.model.params, first_epoch=1), CPU, Tracker("test")
-    )
-    for mine, theirs in zip(rest.model.params, whole.model.params, strict=True):
-        torch.testing.assert_close(mine, theirs, atol=1e-6, rtol=1e-5)
-
-
 def test_least_squares_matches_too():
     problem = data.least_squares(64, 4, condition=10, noise=0.1, seed=0)
-    job = Job("grid", (4, 1), "half_mse", problem.data, [Run("a", 0, 0.3, 64), Run("b", 1, 0.1, 16)], epochs=5)
+    runs = [Run("a", 0, 0.3, 64), Run("b", 1, 0.1, 16)]
+    job = Job("grid", MLP((4, 1)), "half_mse", problem.data, runs, epochs=5)
     outcome = engine.train(job, CPU, Tracker("test"), strategy="merged")
     for r, run in enumerate(job.runs):
-        alone = reference.stacked_weights(reference.train_one(job, run, CPU, same_order=True))
-        for mine, theirs in zip(outcome.model.params, alone, strict=True):
-            torch.testing.assert_close(mine[r], theirs, atol=1e-5, rtol=1e-4)
+        alone = reference.train_one(job, run, CPU, same_order=True).state_dict().values()
+        for mine, theirs in zip(outcome.model.module(r).state_dict().values(), alone, strict=True):
+            torch.testing.assert_close(mine, theirs, atol=1e-5, rtol=1e-4)
 
 
 @pytest.mark.parametrize(
@@ -92,7 +34,7 @@ def test_least_squares_matches_too():
 )
 def test_micro_schedule_visits_every_sample_once(n, batch, drop_last):
     order = torch.randperm(n)
-    index, weight, update = engine.micro_schedule(order, batch, 4, drop_last)
+    index, weight, update = layout.micro_schedule(order, Run("a", 0, 0.1, batch), 4, drop_last)
     used = index[weight > 0]
     expected = order[: n - (n % batch if drop_last else 0)]
     assert sorted(used.tolist()) == sorted(expected.tolist())
@@ -120,7 +62,7 @@ def test_divergence_is_recorded_and_the_others_carry_on():
     problem = data.least_squares(128, 6, condition=10, noise=0.1, seed=1)
     rate = problem.critical_rate
     runs = [Run("slow", 0, 0.5 * rate, 128), Run("wild", 0, 3 * rate, 128), Run("wilder", 1, 50 * rate, 128)]
-    outcome = engine.train(Job("grid", (6, 1), "half_mse", problem.data, runs, epochs=50), CPU, Tracker("test"))
+    outcome = engine.train(Job("grid", MLP((6, 1)), "half_mse", problem.data, runs, epochs=50), CPU, Tracker("test"))
     slow, wild, wilder = outcome.traces
     assert slow.diverged_at is None and slow.updates == 50 and len(slow.train_loss) == 51
     assert slow.train_loss[-1] < slow.train_loss[0]
@@ -206,7 +148,8 @@ def test_full_training_loss_after_every_update():
     problem = data.least_squares(64, 4, condition=10, noise=0.1, seed=0)
     runs = [Run("a", 0, 0.3, 16), Run("b", 1, 0.1, 64)]
     for strategy in ("merged", "by_batch"):
-        job = Job("grid", (4, 1), "half_mse", problem.data, runs, epochs=2, full_loss_each_update=True)
+        parts = (Divergence(), Evaluate(), FullLoss())
+        job = Job("grid", MLP((4, 1)), "half_mse", problem.data, runs, epochs=2, record=parts)
         outcome = engine.train(job, CPU, Tracker("test"), strategy=strategy)
         for trace in outcome.traces:
             assert len(trace.full_loss) == trace.updates

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from sims import data, engine
-from sims.engine import Job
+from sims.jobs import Job
+from sims.models import MLP
 from sims.registry import get
 from sims.runs import Run
 from sims.tracker import Tracker
@@ -41,7 +42,7 @@ def test_gradient_descent_on_least_squares_turns_at_two_over_lambda_max():
     factors = [0.9, 0.97, 1.03, 1.1]
     runs = [Run(f"{f}", seed, f * rate, 256) for f in factors for seed in SEEDS]
     outcome = engine.train(
-        Job("grid", (8, 1), "half_mse", problem.data, runs, epochs=600), torch.device("cpu"), Tracker("t")
+        Job("grid", MLP((8, 1)), "half_mse", problem.data, runs, epochs=600), torch.device("cpu"), Tracker("t")
     )
     for trace in outcome.traces:
         factor = float(trace.run.variant)
