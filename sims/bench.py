@@ -10,6 +10,7 @@ seeds. The ratio compares medians measured side by side in this one process.
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import statistics
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from sims import engine, hardware, reference
+from sims import engine, gradients, hardware, reference
 from sims.registry import SIMULATIONS, get
 from sims.spec import DEFAULT_SEEDS
 
@@ -52,13 +53,21 @@ def textbook(jobs: list[engine.Job], device: torch.device) -> float:
 
 
 def bench_one(name: str, repeats: int, device_name: str | None) -> dict[str, object]:
+    """Median wall times of one simulation: as shipped, with autograd for every model, and the textbook loop.
+
+    The three alternate within each repeat, so a slow spell of the machine hits them alike.
+    """
     sim = get(name)
     device = hardware.resolve(device_name)
     with engine.recording() as jobs:
         sim.run(device=device_name)  # warm-up, and the list of jobs to replay
-    ours, theirs = [], []
+    with gradients.autograd_only():
+        sim.run(device=device_name)  # warm-up of the autograd path
+    ours, autograd, theirs = [], [], []
     for _ in range(repeats):
         ours.append(sim.run(device=device_name).wall_seconds)
+        with gradients.autograd_only():
+            autograd.append(sim.run(device=device_name).wall_seconds)
         if sim.textbook is not None:
             started = time.perf_counter()
             sim.textbook(sim.params({}), list(DEFAULT_SEEDS), device)
@@ -71,10 +80,17 @@ def bench_one(name: str, repeats: int, device_name: str | None) -> dict[str, obj
         "runs_trained": runs,
         "ours_median_s": statistics.median(ours),
         "ours_all_s": ours,
+        "autograd_median_s": statistics.median(autograd),
+        "autograd_all_s": autograd,
         "textbook_median_s": statistics.median(theirs),
         "textbook_all_s": theirs,
         "speedup": statistics.median(theirs) / statistics.median(ours),
+        "autograd_ratio": statistics.median(autograd) / statistics.median(ours),
     }
+
+
+def geometric_mean(values: list[float]) -> float:
+    return math.exp(statistics.fmean(math.log(v) for v in values))
 
 
 def main(only: list[str] | None, repeats: int, device_name: str | None, out: Path) -> int:
@@ -87,7 +103,10 @@ def main(only: list[str] | None, repeats: int, device_name: str | None, out: Pat
         f"device {info['device']}; {info['cpu']}, {info['cores']} cores; torch {info['torch']}; "
         f"{info['seeds']} seeds; median of {repeats}"
     )
-    header = f"{'simulation':<24} {'runs':>5} {'quizapp s':>10} {'textbook s':>11} {'speed-up':>9}"
+    header = (
+        f"{'simulation':<26} {'runs':>5} {'quizapp s':>10} {'autograd s':>11} {'textbook s':>11} "
+        f"{'speed-up':>9} {'autograd/quizapp':>17}"
+    )
     print(header)
     print("-" * len(header))
     rows = []
@@ -96,10 +115,19 @@ def main(only: list[str] | None, repeats: int, device_name: str | None, out: Pat
         rows.append(row)
         runs = row["runs_trained"] or "-"
         print(
-            f"{name:<24} {runs:>5} {row['ours_median_s']:>10.3f} "
-            f"{row['textbook_median_s']:>11.3f} {row['speedup']:>8.1f}x",
+            f"{name:<26} {runs:>5} {row['ours_median_s']:>10.3f} {row['autograd_median_s']:>11.3f} "
+            f"{row['textbook_median_s']:>11.3f} {row['speedup']:>8.1f}x {row['autograd_ratio']:>16.2f}x",
             flush=True,
         )
-    out.write_text(json.dumps({"machine": info, "results": rows}, indent=2))
+    summary = {
+        "speedup_geomean": geometric_mean([row["speedup"] for row in rows]),
+        "autograd_ratio_geomean": geometric_mean([row["autograd_ratio"] for row in rows]),
+    }
+    print("-" * len(header))
+    print(
+        f"geometric mean: {summary['speedup_geomean']:.1f}x faster than the textbook loop; "
+        f"autograd for every model {summary['autograd_ratio_geomean']:.2f}x the time of the shipped engine"
+    )
+    out.write_text(json.dumps({"machine": info, "results": rows, "summary": summary}, indent=2))
     print(f"\nwritten to {out}")
     return 0

@@ -3,14 +3,13 @@
 Autograd handles every building block. For plain MLPs (linear layers with ReLU or tanh)
 the hand-written backward pass in `sims.stacked` gives the same numbers with less
 bookkeeping, which on a small CPU model is most of the cost; `python -m sims bench`
-measures both, and `tests/sims/test_gradients.py` checks they agree.
+measures both, and `tests/sims/test_training.py` checks they agree.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Protocol
 
 import torch
 from torch import Tensor
@@ -33,14 +32,12 @@ def autograd_only() -> Iterator[None]:
         _forced_autograd = previous
 
 
-class Gradients(Protocol):
-    def __call__(self, x: Tensor, y: Tensor, weight: Tensor, p: Pass, grads: list[Tensor], accumulate: bool) -> Tensor:
-        """Write (or add) the gradients into `grads`; return each run's weighted loss [R] and the outputs."""
-        ...
-
-
 class Autograd:
-    """torch.autograd over the stacked parameters: the sum over runs of each run's weighted loss."""
+    """torch.autograd over the stacked parameters: the sum over runs of each run's weighted loss.
+
+    Calling it writes (or, with `accumulate`, adds) every run's gradient into `grads`
+    and returns each run's weighted loss [R]; `outputs` keeps the tick's outputs.
+    """
 
     def __init__(self, net: StackedNet, loss: LossKind) -> None:
         self.net, self.loss = net, loss

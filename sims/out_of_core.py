@@ -138,10 +138,16 @@ def train_path(
     import numpy as np
     import torch
 
-    from sims.stacked import StackedMLP, loss_and_grad, sample_losses
+    from sims import gradients
+    from sims.blocks import Pass, StackedNet
+    from sims.models import MLP
+    from sims.stacked import sample_losses
 
-    model = StackedMLP.initialise((params.features, params.hidden, 2), [seed], "relu", device)
-    grads = model.zeros_like()
+    model = MLP((params.features, params.hidden, 2))
+    net = StackedNet.build(model, [seed], device)
+    gradient = gradients.for_model(model, net, "cross_entropy")
+    grads = [torch.zeros_like(p) for p in net.params]
+    step = Pass()
     tracemalloc.start()
     tracemalloc.reset_peak()
     try:
@@ -167,10 +173,8 @@ def train_path(
                     inputs, targets = x_all[start + rows], y_all[start + rows]
                 inputs, targets = inputs.to(device).unsqueeze(0), targets.to(device).unsqueeze(0)
                 weights = torch.full((1, len(rows), 1), 1.0 / len(rows), device=device)
-                outputs, cache = model.forward(inputs)
-                _, grad_out = loss_and_grad("cross_entropy", outputs, targets, weights)
-                model.backward_into(cache, grad_out, grads, accumulate=False)
-                for param, grad in zip(model.params, grads, strict=True):
+                gradient(inputs, targets, weights, step, grads, accumulate=False)
+                for param, grad in zip(net.params, grads, strict=True):
                     param.sub_(params.lr * grad)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -178,7 +182,7 @@ def train_path(
     x_full = torch.from_numpy(np.load(x_path)).unsqueeze(0).to(device)
     y_full = torch.from_numpy(np.load(y_path)).unsqueeze(0).to(device)
     with torch.no_grad():
-        loss = float(sample_losses("cross_entropy", model.forward(x_full)[0], y_full).mean())
+        loss = float(sample_losses("cross_entropy", net.predict(x_full), y_full).mean())
     return loss, peak
 
 

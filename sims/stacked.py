@@ -1,9 +1,10 @@
-"""Many small MLPs trained as one: weights stacked on a leading run dimension.
+"""The fast path for plain MLPs: a backward pass written out by hand, and the engine's two losses.
 
 Each run r has its own weights W[r]; one batched matmul advances every run at once.
-Gradients are written out by hand (two matmuls per layer) because on small models
-autograd's bookkeeping costs more than the arithmetic; `tests/sims/test_engine.py`
-checks the result against `torch.nn` + `torch.optim` trained one run at a time.
+For linear layers with ReLU or tanh the gradient is two matmuls per layer, and on small
+models that costs less than autograd's bookkeeping (`python -m sims bench` measures
+both). `sims.gradients` uses it for plain MLPs only; `tests/sims/test_training.py`
+checks it against autograd and against `torch.nn` + `torch.optim`.
 """
 
 from __future__ import annotations
@@ -64,20 +65,6 @@ class StackedMLP:
             params.append(torch.stack([run[layer][1] for run in per_run]).to(device).contiguous())
         return cls(params, activation)
 
-    @classmethod
-    def concat(cls, models: list[StackedMLP], order: list[int]) -> StackedMLP:
-        """Runs from several models, `order[i]` naming the combined row that becomes row i."""
-        index = torch.tensor(order, device=models[0].params[0].device)
-        params = [torch.cat(parts)[index] for parts in zip(*(m.params for m in models), strict=True)]
-        return cls(params, models[0].activation)
-
-    @property
-    def runs(self) -> int:
-        return self.params[0].shape[0]
-
-    def zeros_like(self) -> list[Tensor]:
-        return [torch.zeros_like(p) for p in self.params]
-
     def forward(self, x: Tensor) -> tuple[Tensor, Cache]:
         """x: [R, B, in] -> outputs [R, B, out]."""
         inputs = [x]
@@ -89,13 +76,6 @@ class StackedMLP:
                 h = h.clamp_min_(0) if self.activation == "relu" else h.tanh_()
                 inputs.append(h)
         return h, Cache(inputs)
-
-    def predict(self, x: Tensor, chunk: int = 8192) -> Tensor:
-        """Outputs for a shared input [N, in] or per-run inputs [R, N, in]."""
-        if x.dim() == 2:
-            x = x.unsqueeze(0).expand(self.runs, -1, -1)
-        parts = [self.forward(x[:, start : start + chunk])[0] for start in range(0, x.shape[1], chunk)]
-        return torch.cat(parts, dim=1)
 
     def backward_into(self, cache: Cache, grad_out: Tensor, grads: list[Tensor], *, accumulate: bool) -> None:
         """Write (or add, when `accumulate`) the gradients of sum(grad_out * outputs) into `grads`."""
