@@ -9,12 +9,17 @@ seeds. The ratio compares medians measured side by side in this one process.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -52,10 +57,37 @@ def textbook(jobs: list[engine.Job], device: torch.device) -> float:
     return time.perf_counter() - started
 
 
-def bench_one(name: str, repeats: int, device_name: str | None) -> dict[str, object]:
+@contextlib.contextmanager
+def checkout(revision: str) -> Iterator[Path]:
+    """The package as it was at a git revision, in a temporary worktree removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="sims-previous-") as folder:
+        tree = Path(folder) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), revision], check=True, capture_output=True)
+        try:
+            yield tree
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], check=False, capture_output=True)
+
+
+def time_previous(tree: Path, name: str, device_name: str | None) -> float | None:
+    """One run of a simulation by an earlier version of the engine (after a warm-up run), in its own process."""
+    code = (
+        "import sys\nfrom sims.registry import SIMULATIONS\n"
+        "sim = SIMULATIONS.get(sys.argv[1])\nif sim is None:\n    print('none')\n    raise SystemExit\n"
+        "device = sys.argv[2] or None\nsim.run(device=device)\nprint(sim.run(device=device).wall_seconds)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    command = [sys.executable, "-c", code, name, device_name or ""]
+    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=True)
+    last = done.stdout.strip().splitlines()[-1]
+    return None if last == "none" else float(last)
+
+
+def bench_one(name: str, repeats: int, device_name: str | None, previous: Path | None = None) -> dict[str, object]:
     """Median wall times of one simulation: as shipped, with autograd for every model, and the textbook loop.
 
-    The three alternate within each repeat, so a slow spell of the machine hits them alike.
+    They alternate within each repeat, so a slow spell of the machine hits them alike; so
+    does the previous engine, when a checkout of it is given.
     """
     sim = get(name)
     device = hardware.resolve(device_name)
@@ -63,8 +95,10 @@ def bench_one(name: str, repeats: int, device_name: str | None) -> dict[str, obj
         sim.run(device=device_name)  # warm-up, and the list of jobs to replay
     with gradients.autograd_only():
         sim.run(device=device_name)  # warm-up of the autograd path
-    ours, autograd, theirs = [], [], []
+    ours, autograd, theirs, before = [], [], [], []
     for _ in range(repeats):
+        if previous is not None and (seconds := time_previous(previous, name, device_name)) is not None:
+            before.append(seconds)
         ours.append(sim.run(device=device_name).wall_seconds)
         with gradients.autograd_only():
             autograd.append(sim.run(device=device_name).wall_seconds)
@@ -86,6 +120,9 @@ def bench_one(name: str, repeats: int, device_name: str | None) -> dict[str, obj
         "textbook_all_s": theirs,
         "speedup": statistics.median(theirs) / statistics.median(ours),
         "autograd_ratio": statistics.median(autograd) / statistics.median(ours),
+        "previous_median_s": statistics.median(before) if before else None,
+        "previous_all_s": before,
+        "previous_ratio": statistics.median(before) / statistics.median(ours) if before else None,
     }
 
 
@@ -93,12 +130,32 @@ def geometric_mean(values: list[float]) -> float:
     return math.exp(statistics.fmean(math.log(v) for v in values))
 
 
-def main(only: list[str] | None, repeats: int, device_name: str | None, out: Path) -> int:
+def main(only: list[str] | None, repeats: int, device_name: str | None, out: Path, against: str | None = None) -> int:
+    if against is None:
+        return report(only, repeats, device_name, out, None, None)
+    with checkout(against) as tree:
+        return report(only, repeats, device_name, out, tree, against)
+
+
+def report(
+    only: list[str] | None,
+    repeats: int,
+    device_name: str | None,
+    out: Path,
+    previous: Path | None,
+    revision: str | None,
+) -> int:
     names = only or list(SIMULATIONS)
     for name in names:
         get(name)  # fail early on a typo
     device = hardware.resolve(device_name)
-    info = {**machine(), "device": hardware.describe(device), "seeds": len(DEFAULT_SEEDS), "repeats": repeats}
+    info = {
+        **machine(),
+        "device": hardware.describe(device),
+        "seeds": len(DEFAULT_SEEDS),
+        "repeats": repeats,
+        "previous": revision,
+    }
     print(
         f"device {info['device']}; {info['cpu']}, {info['cores']} cores; torch {info['torch']}; "
         f"{info['seeds']} seeds; median of {repeats}"
@@ -106,27 +163,37 @@ def main(only: list[str] | None, repeats: int, device_name: str | None, out: Pat
     header = (
         f"{'simulation':<26} {'runs':>5} {'quizapp s':>10} {'autograd s':>11} {'textbook s':>11} "
         f"{'speed-up':>9} {'autograd/quizapp':>17}"
+        + (f" {'previous s':>11} {'previous/quizapp':>17}" if previous else "")
     )
     print(header)
     print("-" * len(header))
     rows = []
     for name in names:
-        row = bench_one(name, repeats, device_name)
+        row = bench_one(name, repeats, device_name, previous)
         rows.append(row)
         runs = row["runs_trained"] or "-"
-        print(
+        line = (
             f"{name:<26} {runs:>5} {row['ours_median_s']:>10.3f} {row['autograd_median_s']:>11.3f} "
-            f"{row['textbook_median_s']:>11.3f} {row['speedup']:>8.1f}x {row['autograd_ratio']:>16.2f}x",
-            flush=True,
+            f"{row['textbook_median_s']:>11.3f} {row['speedup']:>8.1f}x {row['autograd_ratio']:>16.2f}x"
         )
+        if previous is not None:
+            if row["previous_median_s"] is None:
+                line += f" {'-':>11} {'-':>17}"
+            else:
+                line += f" {row['previous_median_s']:>11.3f} {row['previous_ratio']:>16.2f}x"
+        print(line, flush=True)
     summary = {
         "speedup_geomean": geometric_mean([row["speedup"] for row in rows]),
         "autograd_ratio_geomean": geometric_mean([row["autograd_ratio"] for row in rows]),
     }
+    compared = [row["previous_ratio"] for row in rows if row["previous_ratio"] is not None]
+    if compared:
+        summary["previous_ratio_geomean"] = geometric_mean(compared)
     print("-" * len(header))
     print(
         f"geometric mean: {summary['speedup_geomean']:.1f}x faster than the textbook loop; "
         f"autograd for every model {summary['autograd_ratio_geomean']:.2f}x the time of the shipped engine"
+        + (f"; the engine of {revision} {summary['previous_ratio_geomean']:.2f}x" if compared else "")
     )
     out.write_text(json.dumps({"machine": info, "results": rows, "summary": summary}, indent=2))
     print(f"\nwritten to {out}")

@@ -55,6 +55,12 @@ def build_parser(prog: str = "python -m sims") -> argparse.ArgumentParser:
     bench.add_argument("--only", nargs="*", default=None, metavar="NAME", help="benchmark only these simulations")
     bench.add_argument("--device", default=None, help="device as for `run`")
     bench.add_argument(
+        "--against",
+        default=None,
+        metavar="REV",
+        help="also time the simulations as they were at this git revision (a temporary worktree)",
+    )
+    bench.add_argument(
         "--json",
         type=Path,
         default=Path("bench-results.json"),
@@ -74,7 +80,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m sims") -> int
             return run_command(args)
         from sims import bench
 
-        return bench.main(args.only, args.repeats, args.device, args.json)
+        return bench.main(args.only, args.repeats, args.device, args.json, args.against)
     except SimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
