@@ -53,25 +53,29 @@ class Layout:
 
 
 def micro_layout(n: int, run: Run, tick: int, drop_last: bool) -> Layout:
-    batches = batch_sizes(n, run.batch_size, drop_last)
+    batches = torch.tensor(batch_sizes(n, run.batch_size, drop_last), dtype=torch.long)
     micro = run.micro_batch
-    slots: list[int] = []
-    shares: list[int] = []  # each sample's divisor: its batch, or its micro-batch when losses are summed
-    update_ticks: list[int] = []
-    position = 0  # in padded samples
-    for size in batches:
-        for start in range(0, size, micro):
-            chunk = min(micro, size - start)
-            slots.extend(range(position, position + chunk))
-            shares.extend([size if run.reduction == "mean" else chunk] * chunk)
-            position += -(-chunk // tick) * tick
-        update_ticks.append(position // tick - 1)
-    weight = torch.zeros(position)
-    index = torch.tensor(slots, dtype=torch.long)
-    weight[index] = 1.0 / torch.tensor(shares, dtype=torch.float32)
-    update = torch.zeros(position // tick, dtype=torch.bool)
-    update[update_ticks] = True
-    return Layout(index, weight.view(-1, tick), update, sum(batches))
+    # Every batch in micro-batches: full ones, then what is left of the batch.
+    counts = (batches + micro - 1) // micro
+    chunk_batch = torch.repeat_interleave(batches, counts)  # the size of each chunk's batch
+    first_of_batch = torch.cumsum(counts, 0) - counts
+    offset = torch.arange(len(chunk_batch)) - torch.repeat_interleave(first_of_batch, counts)
+    chunks = torch.clamp(chunk_batch - offset * micro, max=micro)
+    padded = (chunks + tick - 1) // tick * tick
+    starts = torch.cumsum(padded, 0) - padded
+    used = int(batches.sum())
+    position = torch.arange(used)
+    ends = torch.cumsum(chunks, 0)
+    which = torch.searchsorted(ends, position, right=True)
+    slots = starts[which] + position - (ends - chunks)[which]
+    total = int(padded.sum())
+    weight = torch.zeros(total)
+    shares = chunk_batch if run.reduction == "mean" else chunks
+    weight[slots] = 1.0 / shares[which].float()
+    update = torch.zeros(total // tick, dtype=torch.bool)
+    last_chunks = torch.cumsum(counts, 0) - 1
+    update[(starts[last_chunks] + padded[last_chunks]) // tick - 1] = True
+    return Layout(slots, weight.view(-1, tick), update, used)
 
 
 def micro_schedule(order: Tensor, run: Run, tick: int, drop_last: bool) -> tuple[Tensor, Tensor, Tensor]:
