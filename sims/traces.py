@@ -6,6 +6,7 @@ all read traces through these helpers.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import statistics
@@ -99,7 +100,13 @@ def roughness(losses: Sequence[float]) -> float | None:
 
     A smooth descent scores near zero whatever its slope; a curve that jumps up and down
     between updates scores high. Scale-free, so curves at different loss levels compare.
+    Several observables ask it of the same curve, so values are remembered.
     """
+    return _roughness(tuple(losses))
+
+
+@functools.lru_cache(maxsize=1024)
+def _roughness(losses: tuple[float, ...]) -> float | None:
     logs = [math.log(v) for v in losses if v > 0 and math.isfinite(v)]
     if len(logs) < 3:
         return 0.0 if logs else None
