@@ -12,6 +12,7 @@ micro-batch itself, so each forward pass sees exactly one micro-batch.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -53,8 +54,13 @@ class Layout:
 
 
 def micro_layout(n: int, run: Run, tick: int, drop_last: bool) -> Layout:
-    batches = torch.tensor(batch_sizes(n, run.batch_size, drop_last), dtype=torch.long)
-    micro = run.micro_batch
+    """Where one run's samples go; runs of equal batch settings share one (read-only) layout."""
+    return _layout(n, run.batch_size, run.micro_batch, run.reduction, tick, drop_last)
+
+
+@functools.lru_cache(maxsize=256)
+def _layout(n: int, batch: int, micro: int, reduction: str, tick: int, drop_last: bool) -> Layout:
+    batches = torch.tensor(batch_sizes(n, batch, drop_last), dtype=torch.long)
     # Every batch in micro-batches: full ones, then what is left of the batch.
     counts = (batches + micro - 1) // micro
     chunk_batch = torch.repeat_interleave(batches, counts)  # the size of each chunk's batch
@@ -70,7 +76,7 @@ def micro_layout(n: int, run: Run, tick: int, drop_last: bool) -> Layout:
     slots = starts[which] + position - (ends - chunks)[which]
     total = int(padded.sum())
     weight = torch.zeros(total)
-    shares = chunk_batch if run.reduction == "mean" else chunks
+    shares = chunk_batch if reduction == "mean" else chunks
     weight[slots] = 1.0 / shares[which].float()
     update = torch.zeros(total // tick, dtype=torch.bool)
     last_chunks = torch.cumsum(counts, 0) - 1
