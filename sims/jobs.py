@@ -10,7 +10,7 @@ from torch import Tensor
 from sims.blocks import StackedNet
 from sims.callbacks import Divergence, Evaluate, Part
 from sims.models import LossKind, Model
-from sims.runs import Optimizer, Run, Schedule, Trace
+from sims.runs import Optimizer, Run, Trace
 
 
 @dataclass
@@ -57,8 +57,3 @@ class Outcome:
     traces: list[Trace]
     model: StackedNet
     epoch_seconds: list[float]
-
-
-def applied_factors(schedule: Schedule, total: int, per_epoch: int) -> Tensor:
-    """A schedule's multipliers as the engine applies them: computed in double, used in single precision."""
-    return torch.tensor(schedule.factors(total, per_epoch), dtype=torch.float64).float()

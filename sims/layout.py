@@ -18,7 +18,13 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from sims.runs import Run, batch_sizes
+from sims.runs import Run, Schedule, batch_sizes
+
+
+def applied_factors(schedule: Schedule, total: int, per_epoch: int) -> Tensor:
+    """A schedule's multipliers as the engine applies them: computed in double, used in single precision."""
+    return torch.tensor(schedule.factors(total, per_epoch), dtype=torch.float64).float()
+
 
 #: A separate stream of randomness for data order, so it never collides with the init stream.
 ORDER_SEED_OFFSET = 1_000_003
@@ -140,6 +146,16 @@ class TickPlan:
         self.per_epoch: list[int] = flag.sum(dim=0).tolist()
         self.lockstep = bool(flag.all())  # every run updates after every tick: nothing to accumulate
         self.device = device
+
+    def rate_factors(self, epochs: int, sink: int) -> Tensor | None:
+        """Each run's learning-rate multiplier at each of its updates, [R, sink + 1]; None without schedules."""
+        if all(run.schedule is None for run in self.runs):
+            return None
+        factors = torch.ones(len(self.runs), sink + 1)
+        for r, (run, per_epoch) in enumerate(zip(self.runs, self.per_epoch, strict=True)):
+            if run.schedule is not None:
+                factors[r, : per_epoch * epochs] = applied_factors(run.schedule, per_epoch * epochs, per_epoch)
+        return factors.to(self.device)
 
     @staticmethod
     def _key(run: Run) -> tuple[int, int, int, str]:

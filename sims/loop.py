@@ -15,7 +15,7 @@ from torch import Tensor
 from sims import gradients
 from sims.blocks import Pass, StackedNet
 from sims.callbacks import LossCurve, Part, Progress
-from sims.jobs import Dataset, Job, Outcome, applied_factors
+from sims.jobs import Dataset, Job, Outcome
 from sims.layout import Epoch, TickPlan, tick_size
 from sims.optim import StackedOptimizer, clip_grad_norm_
 from sims.runs import Trace
@@ -28,6 +28,8 @@ GATHER_BYTES = 32 * 2**20
 
 
 class Trainer:
+    """One group of runs that share a loop: their stacked model, optimizer, tick plan and parts."""
+
     def __init__(self, job: Job, device: torch.device, tracker: Tracker, span: tuple[float, float]) -> None:
         self.job, self.device, self.tracker, self.span = job, device, tracker, span
         self.runs = runs = job.runs
@@ -48,20 +50,12 @@ class Trainer:
         self.rate = torch.tensor([[run.lr] for run in runs], device=device)  # zero once a run stops
         clips = [run.clip if run.clip is not None else torch.inf for run in runs]
         self.clip = torch.tensor(clips, device=device).view(-1, 1) if any(r.clip for r in runs) else None
-        totals = [u * job.epochs for u in self.plan.per_epoch]
-        self.sink = max(totals)
-        self.factors = None  # [R, U + 1]: each run's learning-rate multiplier at each update
-        if any(run.schedule is not None for run in runs):
-            self.factors = torch.ones(len(runs), self.sink + 1)
-            for r, (run, total) in enumerate(zip(runs, totals, strict=True)):
-                if run.schedule is not None:
-                    self.factors[r, :total] = applied_factors(run.schedule, total, self.plan.per_epoch[r])
-            self.factors = self.factors.to(device)
+        self.sink = max(u * job.epochs for u in self.plan.per_epoch)  # the loss slot of runs not updating
+        self.factors = self.plan.rate_factors(job.epochs, self.sink)  # [R, U + 1] on the device, or None
         self.traces = [Trace(run) for run in runs]
         self.done, self.epochs_done = [0] * len(runs), 0
-        self.generator = torch.Generator(device).manual_seed(
-            hash(tuple(r.seed for r in runs)) % 2**31 + job.order.first_epoch
-        )
+        dropout_seed = hash(tuple(seeds)) % 2**31 + job.order.first_epoch  # masks reproducible per job and phase
+        self.generator = torch.Generator(device).manual_seed(dropout_seed)
         per_tick = len(runs) * self.plan.tick * (self.x_flat.shape[-1] + self.y_flat.shape[-1]) * 4
         self.block = max(1, min(MAX_BLOCK, GATHER_BYTES // per_tick))
         self.curve = LossCurve().fresh(self)

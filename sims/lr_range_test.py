@@ -151,7 +151,7 @@ def experiment(params: Params, ctx: Context) -> Ramp:
 
     from sims import problems
     from sims.callbacks import Divergence
-    from sims.jobs import applied_factors
+    from sims.layout import applied_factors
 
     base, theory = problems.for_params(params, "ramp", epochs=1)
     batch = params.batch_size or base.train.size

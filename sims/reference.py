@@ -14,8 +14,8 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from sims.blocks import StackedNet
 from sims.callbacks import Evaluate
-from sims.jobs import Job, applied_factors
-from sims.layout import shuffle_orders
+from sims.jobs import Job
+from sims.layout import applied_factors, shuffle_orders
 from sims.runs import Optimizer, Run, batch_sizes
 
 
