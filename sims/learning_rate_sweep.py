@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING
 from pydantic import Field, model_validator
 
 from sims import traces as t
-from sims.observe import Entry, Evidence, Once, PerRun, PerSeed, Pick, Table
+from sims.observe import Evidence, Once, PerRun, PerSeed, Pick, Table
 from sims.problem_params import ProblemParams
-from sims.result import ObservableSpec, ObservableValue
 from sims.runs import Run, Trace
 from sims.simulation import Simulation
 from sims.spec import label, log_grid, require_batch_fits
@@ -30,7 +29,6 @@ NAME = "learning_rate_sweep"
 NONE = "none"
 REFINE_RATES = 12
 REFINE_ROUNDS = 2
-THEORY = ("critical_rate_theory", "measured_to_theory_ratio")
 
 
 class Params(ProblemParams):
@@ -102,23 +100,6 @@ def measured_to_theory(evidence: Sweep, index: int, _: str | None) -> float | No
     return None if measured is None or evidence.theory is None else measured / evidence.theory
 
 
-class WithTheory(Table):
-    """The table, less the theory observables where the problem has no closed form.
-
-    `observe.Table` lists every entry for every params; this drops THEORY unless `has_theory`.
-    """
-
-    def _for(self, params: Params) -> Table:
-        entries: list[Entry] = [e for e in self.entries if has_theory(params) or e.name not in THEORY]
-        return Table(self.variants, *entries)
-
-    def specs(self, params: Params) -> list[ObservableSpec]:
-        return self._for(params).specs(params)
-
-    def decide(self, params: Params, evidence: Evidence) -> list[ObservableValue]:
-        return self._for(params).decide(params, evidence)
-
-
 def experiment(params: Params, ctx: Context) -> Sweep:
     from dataclasses import replace
 
@@ -185,7 +166,7 @@ def experiment(params: Params, ctx: Context) -> Sweep:
     )
 
 
-OBSERVABLES = WithTheory(
+OBSERVABLES = Table(
     variants_of,
     PerRun(
         name="diverges",
@@ -220,6 +201,7 @@ OBSERVABLES = WithTheory(
     ),
     Once(
         name="critical_rate_theory",
+        when=has_theory,
         kind="number",
         description="2 / (largest eigenvalue of the loss Hessian), computed from the data.",
         unit="learning rate",
@@ -227,6 +209,7 @@ OBSERVABLES = WithTheory(
     ),
     PerSeed(
         name="measured_to_theory_ratio",
+        when=has_theory,
         kind="number",
         description="Measured critical rate divided by the theoretical one (1 means exact agreement).",
         read=measured_to_theory,

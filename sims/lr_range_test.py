@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from pydantic import Field, model_validator
 
 from sims import traces as t
-from sims.observe import Entry, Evidence, Once, PerSeed, Table
+from sims.observe import Evidence, Once, PerSeed, Table
 from sims.problem_params import ProblemParams
-from sims.result import ObservableSpec, ObservableValue, Series
+from sims.result import Series
 from sims.runs import Run, Schedule, Trace, batch_sizes
 from sims.simulation import Simulation
 from sims.spec import require_batch_fits
@@ -29,7 +29,6 @@ VARIANT = "range test"
 #: Blown up: the loss is this many times the lowest loss seen so far.
 BLOWUP = 4.0
 SMOOTHING = 5
-THEORY = ("critical_rate_theory", "blowup_to_critical_ratio")
 
 
 class Params(ProblemParams):
@@ -129,23 +128,6 @@ def theory_rate(evidence: Ramp, _: str | None) -> float | None:
     return evidence.theory
 
 
-class WithTheory(Table):
-    """The table, less the theory observables where the problem has no closed form.
-
-    `observe.Table` lists every entry for every params; this drops THEORY unless `has_theory`.
-    """
-
-    def _for(self, params: Params) -> Table:
-        entries: list[Entry] = [e for e in self.entries if has_theory(params) or e.name not in THEORY]
-        return Table(self.variants, *entries)
-
-    def specs(self, params: Params) -> list[ObservableSpec]:
-        return self._for(params).specs(params)
-
-    def decide(self, params: Params, evidence: Evidence) -> list[ObservableValue]:
-        return self._for(params).decide(params, evidence)
-
-
 def experiment(params: Params, ctx: Context) -> Ramp:
     from dataclasses import replace
 
@@ -203,7 +185,7 @@ def experiment(params: Params, ctx: Context) -> Ramp:
     )
 
 
-OBSERVABLES = WithTheory(
+OBSERVABLES = Table(
     lambda _: [VARIANT],
     PerSeed(
         name="steepest_rate",
@@ -228,6 +210,7 @@ OBSERVABLES = WithTheory(
     ),
     Once(
         name="critical_rate_theory",
+        when=has_theory,
         kind="number",
         description="2 / (largest eigenvalue of the loss Hessian), computed from the data.",
         unit="learning rate",
@@ -235,6 +218,7 @@ OBSERVABLES = WithTheory(
     ),
     PerSeed(
         name="blowup_to_critical_ratio",
+        when=has_theory,
         kind="number",
         description="Blow-up rate divided by the exact critical rate.",
         read=blowup_to_critical,

@@ -40,9 +40,12 @@ Names = Sequence[str] | Callable[[Any], list[str]] | None
 Scalar = ObservableScalar | None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Evidence:
-    """What an experiment hands back for its observables to be read from."""
+    """What an experiment hands back for its observables to be read from.
+
+    Keyword-only, so a subclass adds its own fields (with or without defaults) freely.
+    """
 
     seeds: list[int]
     variants: list[str]
@@ -76,6 +79,7 @@ class Entry:
     unit: str | None = None
     choices: Names = None  # choice observables: the answers it can take
     variants: Names = None  # per-variant observables: the variants it can be asked of
+    when: Callable[[Any], bool] | None = None  # declared only for params where this holds (a closed form exists)
 
     def spec(self, params: Any, all_variants: list[str]) -> ObservableSpec:
         description = self.description(params) if callable(self.description) else self.description
@@ -186,14 +190,17 @@ class Table:
         self.variants = variants
         self.entries = entries
 
+    def entries_for(self, params: Any) -> list[Entry]:
+        return [entry for entry in self.entries if entry.when is None or entry.when(params)]
+
     def specs(self, params: Any) -> list[ObservableSpec]:
         variants = self.variants(params)
-        return [entry.spec(params, variants) for entry in self.entries]
+        return [entry.spec(params, variants) for entry in self.entries_for(params)]
 
     def decide(self, params: Any, evidence: Evidence) -> list[ObservableValue]:
         """Every declared observable's value for this run, checked against its declaration."""
         specs = {spec.name: spec for spec in self.specs(params)}
-        values = [value for entry in self.entries for value in entry.decide(params, evidence)]
+        values = [value for entry in self.entries_for(params) for value in entry.decide(params, evidence)]
         for value in values:
             _check(specs[value.name], value)
         return values
