@@ -80,7 +80,10 @@ class LossCurve(_Buffer):
     """Each update's batch loss (the loss the update was computed from)."""
 
     def on_update(self, losses: Tensor, slot: Tensor | None) -> None:
-        self.put(losses, slot)
+        if slot is None:  # `put`, inlined: this runs once per update
+            self.pending.append(losses)
+        else:
+            self.buffer.scatter_(1, slot, losses.unsqueeze(1))
 
     def on_fit_end(self) -> None:
         for r, trace in enumerate(self.trainer.traces):

@@ -62,8 +62,8 @@ class Trainer:
         parts = sorted(job.record, key=lambda part: getattr(part, "priority", 1))
         self.parts: list[Part] = [self.curve, *(part.fresh(self) for part in parts), Progress().fresh(self)]
         # The hooks called per tick and per update, only where a part implements them: they sit in the hot loop.
-        self.tick_parts = [p for p in self.parts if type(p).on_tick is not Part.on_tick]
-        self.update_parts = [p for p in self.parts if type(p).on_update is not Part.on_update]
+        self.on_tick = [p.on_tick for p in self.parts if type(p).on_tick is not Part.on_tick]
+        self.on_update = [p.on_update for p in self.parts if type(p).on_update is not Part.on_update]
 
     # -- what parts ask of the loop ---------------------------------------------------------
     def outputs(self, data: Dataset) -> tuple[Tensor, Tensor]:
@@ -128,20 +128,20 @@ class Trainer:
                 if batch_dependent:  # BatchNorm's statistics skip the padding
                     step = Pass(train=True, mask=plan.mask[t], generator=self.generator)
                 losses = self.gradient(x, y, plan.weight[t], step, self.grads, accumulate=not lockstep)
-                for part in self.tick_parts:
-                    part.on_tick(t, self.gradient.outputs, y)
+                for hook in self.on_tick:
+                    hook(t, self.gradient.outputs, y)
                 if lockstep:
                     factor = None if self.factors is None else self.factors[:, update : update + 1]
                     self._step(None, factor)
                     update += 1
-                    for part in self.update_parts:
-                        part.on_update(losses, None)
+                    for hook in self.on_update:
+                        hook(losses, None)
                 elif plan.any_update[t]:
                     loss_so_far += losses
                     flag, slot = plan.flag[t], epoch.slot[t]
                     self._step(flag.unsqueeze(1), None if self.factors is None else self.factors.gather(1, slot))
-                    for part in self.update_parts:
-                        part.on_update(loss_so_far, slot)
+                    for hook in self.on_update:
+                        hook(loss_so_far, slot)
                     loss_so_far.mul_(1.0 - flag)
                 else:
                     loss_so_far += losses

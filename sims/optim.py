@@ -41,6 +41,8 @@ class StackedOptimizer:
         self.steps = None if sgd else torch.zeros(first.shape[0], 1, device=first.device, dtype=first.dtype)
         self._rate: Tensor | None = None
         self._rate_views: list[Tensor] = []
+        # Plain SGD without masking is the most common step of all: one fused call, no detours.
+        self._plain = sgd and not config.momentum and not config.weight_decay
 
     def step(self, grads: list[Tensor], rate: Tensor, mask: Tensor | None = None) -> None:
         """One update. `rate` [R, 1]: each run's learning rate now (0 for a stopped run).
@@ -48,6 +50,10 @@ class StackedOptimizer:
         `mask` [R, 1] is 1 for the runs that update now and 0 for the rest; None means all
         of them, and takes the path without any masking arithmetic.
         """
+        if mask is None and self._plain:
+            views = self._rate_views if rate is self._rate else self._views(rate)
+            torch._foreach_addcmul_(self.params, grads, views, value=-1.0)
+            return
         if mask is not None:
             rate = rate * mask
         if self.moments is None:

@@ -183,3 +183,18 @@ def test_training_in_phases_equals_one_run():
         second.model.params + second.model.buffers, whole.model.params + whole.model.buffers, strict=True
     ):
         torch.testing.assert_close(mine, theirs, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.gpu
+def test_the_stacked_blocks_train_alike_on_cuda():
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    model = ConvNet(channels=(4,), hidden=16, classes=3, norm="batch", dropout=0.0)
+    runs = [Run("a", 0, 0.1, 16, accumulate=2), Run("b", 1, 0.05, 16, clip=1.0)]
+    the_job = replace(job(model, runs), train=data(96, 64, 3), val=data(32, 64, 3, seed=8))
+    on_cpu = engine.train(the_job, CPU, Tracker("test"), strategy="merged")
+    on_gpu = engine.train(the_job, torch.device("cuda"), Tracker("test"))
+    for a, b in zip(
+        on_cpu.model.params + on_cpu.model.buffers, on_gpu.model.params + on_gpu.model.buffers, strict=True
+    ):
+        torch.testing.assert_close(a, b.cpu(), atol=1e-4, rtol=1e-3)
