@@ -1,10 +1,12 @@
 """`python -m sims bench`: each simulation at its defaults against the textbook loop.
 
 For every simulation the benchmark records the training jobs one run performs, then
-alternates: the simulation end to end (data, training, observables), and the same jobs
-trained the common way (an `nn.Module`, `DataLoader(TensorDataset(...), shuffle=True)`,
-`torch.optim.SGD`, one run after another). Same models, data, batch sizes, epochs and
-seeds. The ratio compares medians measured side by side in this one process.
+alternates: the simulation end to end (data, training, observables); the same with
+autograd for every model; and the same jobs trained the common way (an `nn.Module`,
+`DataLoader(TensorDataset(...), shuffle=True)`, the job's `torch.optim` optimizer, one run
+after another). Same models, data, batch sizes, epochs and seeds; medians measured side by
+side in this one process. With `--against REV`, each simulation as it was at that revision
+and as it is now also run in fresh processes, one after the other, for a like-for-like ratio.
 """
 
 from __future__ import annotations

@@ -30,7 +30,11 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Order:
-    """How samples are visited: shuffled per (seed, epoch) or in order; `first_epoch` places a phase in a longer run."""
+    """How samples are visited: shuffled per (seed, epoch) or in order.
+
+    `first_epoch` gives a phase of a longer training the data orders that training would
+    have seen; its optimizer state and schedule start afresh with the phase.
+    """
 
     shuffle: bool = True
     drop_last: bool = False

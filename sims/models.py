@@ -66,6 +66,8 @@ class ConvNet:
     groups: int = 4
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1); got {self.dropout}")
         if self.side % (2 ** len(self.channels)):
             raise ValueError(f"side {self.side} must halve {len(self.channels)} times (2x2 pooling per block)")
         if self.norm == "group" and any(c % self.groups for c in self.channels):

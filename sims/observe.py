@@ -50,7 +50,7 @@ class Evidence:
     seeds: list[int]
     variants: list[str]
     traces: list[Trace] = field(default_factory=list)
-    series: list[Series] | None = None  # None: every recorded curve of every trace
+    series: list[Series] | None = None  # None: the loss and validation curves of every trace (traces.curves)
     metrics: list[MetricRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     diverged: list[Divergence] | None = None  # None: the runs whose traces diverged

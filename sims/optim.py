@@ -4,8 +4,7 @@ Each run r owns slice r of every parameter and of every optimizer buffer, and br
 own learning rate as row r of an [R, 1] tensor. The arithmetic follows torch.optim's SGD
 (with heavy-ball or Nesterov momentum and L2 weight decay), Adam (L2 weight decay) and
 AdamW (decoupled decay) for each run, so a stacked job can be checked against torch.optim
-one run at a time. The paths that existed before this module (plain SGD, SGD with
-momentum, Adam; masked or not) keep their exact operations, so results stay bit for bit.
+one run at a time.
 """
 
 from __future__ import annotations

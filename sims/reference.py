@@ -8,6 +8,8 @@ gradient accumulation by scaling each micro-batch's loss, `clip_grad_norm_`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
@@ -50,7 +52,17 @@ def torch_optimizer(config: Optimizer, params: list[nn.Parameter], lr: float) ->
     return kind(params, lr=lr, betas=config.betas, eps=config.eps, weight_decay=config.weight_decay)
 
 
-def train_one(job: Job, run: Run, device: torch.device, *, same_order: bool = False) -> nn.Module:
+@dataclass
+class Trained:
+    """One run trained the textbook way: the model and the losses a tutorial would log."""
+
+    module: nn.Module
+    update_loss: list[float] = field(default_factory=list)  # each update's batch loss
+    train_loss: list[float] = field(default_factory=list)  # after each epoch, when the job evaluates
+    val_loss: list[float] = field(default_factory=list)
+
+
+def train_one(job: Job, run: Run, device: torch.device, *, same_order: bool = False) -> Trained:
     """Train a single run. `same_order` replays the engine's shuffles instead of the loader's own."""
     model = build_module(job, run).to(device)
     criterion = Loss(job.loss)
@@ -64,7 +76,7 @@ def train_one(job: Job, run: Run, device: torch.device, *, same_order: bool = Fa
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda u: factors[min(u, len(factors) - 1)])
     orders = shuffle_orders(run.seed, len(dataset), job.epochs, order.first_epoch) if same_order else None
     evaluate = next((part for part in job.record if isinstance(part, Evaluate)), None)
-    history: list[float] = []
+    trained = Trained(model)
     for epoch in range(job.epochs):
         if orders is not None and order.shuffle:
             sampler = orders[epoch].tolist()
@@ -86,16 +98,20 @@ def train_one(job: Job, run: Run, device: torch.device, *, same_order: bool = Fa
             optimizer.step()
             if scheduler is not None:
                 scheduler.step()
-            history.append(total)
+            trained.update_loss.append(total)
         if evaluate is not None:
             model.eval()
             with torch.no_grad():
-                for data, wanted in ((job.train, evaluate.train), (job.val, evaluate.val)):
+                for data, wanted, curve in (
+                    (job.train, evaluate.train, trained.train_loss),
+                    (job.val, evaluate.val, trained.val_loss),
+                ):
                     if data is not None and wanted:
-                        criterion(model(data.x[run.dataset].to(device)), data.y[run.dataset].to(device)).item()
-    return model
+                        x, y = data.x[run.dataset].to(device), data.y[run.dataset].to(device)
+                        curve.append(criterion(model(x), y).item())
+    return trained
 
 
-def train_all(job: Job, device: torch.device) -> list[nn.Module]:
+def train_all(job: Job, device: torch.device) -> list[Trained]:
     """Every run of the job, one after another, as a tutorial would write it."""
     return [train_one(job, run, device) for run in job.runs]

@@ -48,8 +48,9 @@ class Schedule:
 class Optimizer:
     """One optimizer for every run of a job; each run brings its own learning rate.
 
-    `weight_decay` is L2 in the loss for `sgd` and `adam` (torch.optim's `weight_decay`),
-    and decoupled for `adamw` (the weights shrink by lr * weight_decay each update).
+    `weight_decay` for `sgd` and `adam` is torch.optim's: wd * weight added to the gradient,
+    the gradient of L2 in the loss (the recorded losses leave the penalty out). For `adamw` it
+    is decoupled: the weights shrink by lr * weight_decay each update.
     """
 
     kind: OptimizerKind = "sgd"
@@ -113,7 +114,6 @@ class Trace:
     val_acc: list[float] = field(default_factory=list)
     correct: list[bool] = field(default_factory=list)
     full_loss: list[float] = field(default_factory=list)  # training-set loss after each update, when asked
-    grad_norm: list[float] = field(default_factory=list)  # global gradient norm before clipping, when asked
     updates: int = 0
     diverged_at: int | None = None
     divergence_reason: str | None = None

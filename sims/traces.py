@@ -105,7 +105,7 @@ def roughness(losses: Sequence[float]) -> float | None:
     return _roughness(tuple(losses))
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=64)
 def _roughness(losses: tuple[float, ...]) -> float | None:
     logs = [math.log(v) for v in losses if v > 0 and math.isfinite(v)]
     if len(logs) < 3:

@@ -24,7 +24,7 @@ def test_least_squares_matches_too():
     job = Job("grid", MLP((4, 1)), "half_mse", problem.data, runs, epochs=5)
     outcome = engine.train(job, CPU, Tracker("test"), strategy="merged")
     for r, run in enumerate(job.runs):
-        alone = reference.train_one(job, run, CPU, same_order=True).state_dict().values()
+        alone = reference.train_one(job, run, CPU, same_order=True).module.state_dict().values()
         for mine, theirs in zip(outcome.model.module(r).state_dict().values(), alone, strict=True):
             torch.testing.assert_close(mine, theirs, atol=1e-5, rtol=1e-4)
 
