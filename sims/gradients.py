@@ -58,6 +58,9 @@ class Autograd:
         self.outputs = outputs.detach()
         return per_run.detach()
 
+    def predict(self, x: Tensor) -> Tensor:
+        return self.net.predict(x)
+
 
 class HandWritten:
     """The fast path for plain MLPs: two matmuls per layer, no graph."""
@@ -73,6 +76,12 @@ class HandWritten:
         self.mlp.backward_into(cache, grad_out, grads, accumulate=accumulate)
         self.outputs = outputs
         return batch_loss
+
+    def predict(self, x: Tensor, chunk: int = 8192) -> Tensor:
+        """Outputs on a whole dataset: the same arithmetic as the net's, without its bookkeeping."""
+        if x.dim() == 2:
+            x = x.unsqueeze(0).expand(self.mlp.params[0].shape[0], -1, -1)
+        return torch.cat([self.mlp.forward(x[:, i : i + chunk])[0] for i in range(0, x.shape[1], chunk)], dim=1)
 
 
 def for_model(model: Model, net: StackedNet, loss: LossKind) -> Autograd | HandWritten:

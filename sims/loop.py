@@ -72,7 +72,7 @@ class Trainer:
             x, y = data.x[0], data.y[0].expand(len(self.runs), *data.y.shape[1:])
         else:
             x, y = data.x[self.datasets], data.y[self.datasets]
-        return self.net.predict(x), y
+        return self.gradient.predict(x), y
 
     def mean_losses(self, data: Dataset) -> Tensor:
         outputs, y = self.outputs(data)

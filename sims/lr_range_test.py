@@ -7,6 +7,7 @@ squares that edge is known exactly (2 / lambda_max), so the test can be checked.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -63,7 +64,13 @@ def blowup_index(losses: list[float], diverged_at: int | None) -> int | None:
     """First update (0-based) whose smoothed loss is BLOWUP x the best so far, or where the run diverged.
 
     Smoothing (a running mean of log loss) keeps one unlucky mini-batch from counting.
+    Several observables ask it of the same curve, so answers are remembered.
     """
+    return _blowup_index(tuple(losses), diverged_at)
+
+
+@functools.lru_cache(maxsize=64)
+def _blowup_index(losses: tuple[float, ...], diverged_at: int | None) -> int | None:
     best = math.inf
     for i, value in enumerate(_smoothed(losses)):
         if not math.isfinite(value) or value > math.log(BLOWUP) + best:

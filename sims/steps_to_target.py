@@ -9,7 +9,7 @@ the rate is capped by the curvature and more samples per update no longer save u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
@@ -59,10 +59,18 @@ class Tuned(Evidence):
 
     params: Params
     min_loss: float  # the exact optimum of the least-squares problem
+    reached: dict[int, int | None] = field(default_factory=dict)  # by id of trace: several observables ask
 
 
 def reached(evidence: Tuned, trace: Trace) -> int | None:
     """The first update after which the training-set loss is at or below the target, within the budget."""
+    key = id(trace)
+    if key not in evidence.reached:
+        evidence.reached[key] = _first_at_target(evidence, trace)
+    return evidence.reached[key]
+
+
+def _first_at_target(evidence: Tuned, trace: Trace) -> int | None:
     params = evidence.params
     start = trace.train_loss[0]
     target = evidence.min_loss + params.target_fraction * (start - evidence.min_loss)
