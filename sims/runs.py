@@ -7,6 +7,7 @@ into observables, and the tests of those helpers, never load the training stack.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from typing import Literal
@@ -28,19 +29,18 @@ class Schedule:
 
     def factors(self, total: int, per_epoch: int) -> list[float]:
         """The multiplier at each of `total` updates (computed in double precision)."""
-        out = []
-        for update in range(total):
-            if self.kind == "exponential":
-                factor = self.end_factor ** (update / max(total - 1, 1))
-            elif self.kind == "step":
-                factor = self.gamma ** sum(update >= m * per_epoch for m in self.milestones)
-            elif self.kind == "cosine":
-                factor = 0.5 * (1 + math.cos(math.pi * update / total))
-            else:
-                factor = 1.0
-            if self.warmup:
-                factor *= min((update + 1) / self.warmup, 1.0)
-            out.append(factor)
+        if self.kind == "exponential":
+            span = max(total - 1, 1)
+            out = [self.end_factor ** (update / span) for update in range(total)]
+        elif self.kind == "step":
+            bounds = sorted(m * per_epoch for m in self.milestones)
+            out = [self.gamma ** bisect.bisect_right(bounds, update) for update in range(total)]
+        elif self.kind == "cosine":
+            out = [0.5 * (1 + math.cos(math.pi * update / total)) for update in range(total)]
+        else:
+            out = [1.0] * total
+        for update in range(min(self.warmup, total)):
+            out[update] *= (update + 1) / self.warmup
         return out
 
 
