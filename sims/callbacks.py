@@ -135,7 +135,10 @@ class Evaluate(Part):
 class Divergence(Part):
     """Stops a run whose batch loss went non-finite or beyond `blowup` times where it started.
 
-    Checked once per epoch from the loss curve, so a step never waits on the device.
+    Checked once per epoch from the loss curve, so a step never waits on the device; the
+    run's curves are cut at the update where it blew up. "Where it started" is the
+    training-set loss before training when `Evaluate` records it, else the first batch
+    loss (with summed micro-batch losses, that is k times the mean).
     """
 
     blowup: float = 100.0
