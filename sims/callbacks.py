@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import torch
 from torch import Tensor
@@ -20,21 +20,44 @@ from torch import Tensor
 from sims.result import CurvePoints
 
 if TYPE_CHECKING:
-    from sims.loop import Trainer
+    from sims.dataset import Dataset
+    from sims.runs import Run, Trace
+    from sims.tracker import Tracker
 
 MAX_POINTS_PER_EVENT = 200
+
+
+class Loop(Protocol):
+    """What a part may read from the loop it is bound to (`sims.loop.Trainer` is one)."""
+
+    epochs: int  # of the job
+    runs: list[Run]
+    traces: list[Trace]
+    done: list[int]  # updates taken so far, per run
+    epochs_done: int
+    device: torch.device
+    train: Dataset
+    val: Dataset | None
+    sink: int  # the loss slot of runs that do not update at a tick
+    curve: LossCurve
+    tracker: Tracker
+    span: tuple[float, float]  # this loop's share of its stage: (start, width)
+
+    def evaluate(self, data: Dataset) -> tuple[list[float], list[float] | None]: ...
+    def mean_losses(self, data: Dataset) -> Tensor: ...
+    def stop(self, r: int, step: int, reason: str) -> None: ...
 
 
 class Part:
     """A hook into the training loop; every method is optional."""
 
-    def fresh(self, trainer: Trainer) -> Part:
+    def fresh(self, trainer: Loop) -> Part:
         """A copy of this part bound to one loop, with its own state."""
         part = copy.copy(self)
         part.bind(trainer)
         return part
 
-    def bind(self, trainer: Trainer) -> None:
+    def bind(self, trainer: Loop) -> None:
         self.trainer = trainer
 
     def on_fit_start(self) -> None: ...
@@ -52,7 +75,7 @@ class _Buffer(Part):
     otherwise each goes to the run's update slot, with `sink` for runs not updating.
     """
 
-    def bind(self, trainer: Trainer) -> None:
+    def bind(self, trainer: Loop) -> None:
         super().bind(trainer)
         self.buffer = torch.zeros(len(trainer.runs), trainer.sink + 1, device=trainer.device)
         self.pending: list[Tensor] = []
@@ -144,7 +167,7 @@ class Divergence(Part):
     blowup: float = 100.0
     priority = 0  # before evaluation: a run that diverges this epoch gets no evaluation point for it
 
-    def bind(self, trainer: Trainer) -> None:
+    def bind(self, trainer: Loop) -> None:
         super().bind(trainer)
         self.checked = [0] * len(trainer.runs)
         self.start = [math.inf] * len(trainer.runs)
@@ -175,7 +198,7 @@ class Divergence(Part):
 class Prequential(Part):
     """For a stream: whether each sample was classified right before the model learned from it."""
 
-    def bind(self, trainer: Trainer) -> None:
+    def bind(self, trainer: Loop) -> None:
         super().bind(trainer)
         self.correct = torch.zeros(len(trainer.runs), trainer.train.size, dtype=torch.bool, device=trainer.device)
 
@@ -190,7 +213,7 @@ class Prequential(Part):
 class Progress(Part):
     """Offers the tracker progress and the newest curve points; the tracker decides when to send."""
 
-    def bind(self, trainer: Trainer) -> None:
+    def bind(self, trainer: Loop) -> None:
         super().bind(trainer)
         self.emitted_updates = [0] * len(trainer.runs)
         self.emitted_epochs = [0] * len(trainer.runs)
@@ -200,7 +223,7 @@ class Progress(Part):
 
     def on_epoch(self, last: bool) -> None:
         # The last report of a loop always goes out, so a live chart gets every curve's tail.
-        self._report(self.trainer.epochs_done / self.trainer.job.epochs, self.trainer.done, force=last)
+        self._report(self.trainer.epochs_done / self.trainer.epochs, self.trainer.done, force=last)
 
     def _report(self, fraction: float, done: list[int], force: bool = False) -> None:
         start, width = self.trainer.span

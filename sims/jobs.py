@@ -4,28 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import torch
-from torch import Tensor
-
 from sims.blocks import StackedNet
 from sims.callbacks import Divergence, Evaluate, Part
+from sims.dataset import Dataset
 from sims.models import LossKind, Model
 from sims.runs import Optimizer, Run, Trace
-
-
-@dataclass
-class Dataset:
-    """x: [S, N, D]; y: [S, N, 1] class indices or [S, N, K] targets. S datasets of equal size."""
-
-    x: Tensor
-    y: Tensor
-
-    @property
-    def size(self) -> int:
-        return self.x.shape[1]
-
-    def to(self, device: torch.device) -> Dataset:
-        return Dataset(self.x.to(device), self.y.to(device))
 
 
 @dataclass(frozen=True)

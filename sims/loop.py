@@ -32,6 +32,7 @@ class Trainer:
 
     def __init__(self, job: Job, device: torch.device, tracker: Tracker, span: tuple[float, float]) -> None:
         self.job, self.device, self.tracker, self.span = job, device, tracker, span
+        self.epochs = job.epochs
         self.runs = runs = job.runs
         n = job.train.size
         self.plan = TickPlan(runs, n, tick_size(runs, n, job.model.batch_dependent), job.order.drop_last, device)

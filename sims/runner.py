@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import torch
 
 from sims import hardware, traces
 from sims.context import Context
+from sims.observe import Evidence, Table
 from sims.result import SimResult
 from sims.spec import ParamsBase, ProgressCallback
 from sims.tracker import Tracker
 
-if TYPE_CHECKING:
-    from sims.simulation import Simulation
+
+class Runnable(Protocol):
+    """What the runner needs of a simulation (`sims.simulation.Simulation` is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def table(self) -> Table: ...
+    @property
+    def experiment(self) -> Callable[[Any, Context], Evidence]: ...
 
 
 def execute(
-    sim: Simulation,
+    sim: Runnable,
     params: ParamsBase,
     device_name: str | None,
     seeds: list[int],
