@@ -12,7 +12,7 @@ from textual.screen import Screen
 
 from quizapp.bank import Bank
 from quizapp.practice import Practice, pick_questions
-from quizapp.store import Store
+from quizapp.store import SessionOverview, Store
 from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.screens.exporting import ExportingScreen
 from quizapp.tui.screens.home import HomeScreen
@@ -32,7 +32,6 @@ class QuizApp(App[None]):
         self.start_count = count
 
     def on_mount(self) -> None:
-        from quizapp.store import SessionOverview
         from quizapp.tui.warmup import start_warmup
 
         # The newest unfinished session, for the palette's Resume; the home screen's reader keeps it current.
