@@ -117,6 +117,14 @@ class Trainer:
         """One pass over the data for every run; returns its wall time in seconds."""
         plan, ticks = self.plan, epoch.index.shape[0]
         lockstep, batch_dependent = plan.lockstep, self.job.model.batch_dependent
+        # Locals: this loop runs once per tick, and attribute lookups add up.
+        gradient, grads, check_cancel, on_tick, on_update = (
+            self.gradient,
+            self.grads,
+            self.tracker.check_cancel,
+            self.on_tick,
+            self.on_update,
+        )
         loss_so_far = torch.zeros(len(self.runs), device=self.device)
         update = self.done[0]  # lockstep: every run is at the same update
         step = Pass(train=True, generator=self.generator)
@@ -124,24 +132,24 @@ class Trainer:
         started = time.perf_counter()
         for first in range(0, ticks, self.block):
             index = epoch.index[first : first + self.block]
-            for t, (x, y) in enumerate(zip(self.x_flat[index], self.y_flat[index], strict=True), start=first):
-                self.tracker.check_cancel()
+            gathered = zip(self.x_flat[index], self.y_flat[index], plan.weight[first : first + self.block], strict=True)
+            for t, (x, y, weight) in enumerate(gathered, start=first):
+                check_cancel()
                 if batch_dependent:  # BatchNorm's statistics skip the padding
                     step = Pass(train=True, mask=plan.mask[t], generator=self.generator)
-                losses = self.gradient(x, y, plan.weight[t], step, self.grads, accumulate=not lockstep)
-                for hook in self.on_tick:
-                    hook(t, self.gradient.outputs, y)
+                losses = gradient(x, y, weight, step, grads, accumulate=not lockstep)
+                for hook in on_tick:
+                    hook(t, gradient.outputs, y)
                 if lockstep:
-                    factor = None if self.factors is None else self.factors[:, update : update + 1]
-                    self._step(None, factor)
+                    self._step(None, None if self.factors is None else self.factors[:, update : update + 1])
                     update += 1
-                    for hook in self.on_update:
+                    for hook in on_update:
                         hook(losses, None)
                 elif plan.any_update[t]:
                     loss_so_far += losses
                     flag, slot = plan.flag[t], epoch.slot[t]
                     self._step(flag.unsqueeze(1), None if self.factors is None else self.factors.gather(1, slot))
-                    for hook in self.on_update:
+                    for hook in on_update:
                         hook(loss_so_far, slot)
                     loss_so_far.mul_(1.0 - flag)
                 else:
