@@ -125,6 +125,8 @@ class Trainer:
             self.on_tick,
             self.on_update,
         )
+        plain, optimizer_step, rate = self.factors is None and self.clip is None, self.optimizer.step, self.rate
+        accumulate = not lockstep  # lockstep: every tick is a whole update, nothing to add up
         loss_so_far = torch.zeros(len(self.runs), device=self.device)
         update = self.done[0]  # lockstep: every run is at the same update
         step = Pass(train=True, generator=self.generator)
@@ -137,11 +139,14 @@ class Trainer:
                 check_cancel()
                 if batch_dependent:  # BatchNorm's statistics skip the padding
                     step = Pass(train=True, mask=plan.mask[t], generator=self.generator)
-                losses = gradient(x, y, weight, step, grads, accumulate=not lockstep)
+                losses = gradient(x, y, weight, step, grads, accumulate)
                 for hook in on_tick:
                     hook(t, gradient.outputs, y)
                 if lockstep:
-                    self._step(None, None if self.factors is None else self.factors[:, update : update + 1])
+                    if plain:  # no schedule, no clipping: the optimizer alone
+                        optimizer_step(grads, rate)
+                    else:
+                        self._step(None, None if self.factors is None else self.factors[:, update : update + 1])
                     update += 1
                     for hook in on_update:
                         hook(losses, None)
