@@ -6,6 +6,7 @@ from sims import (
     batch_size_sweep,
     data_order_and_optimizers,
     epochs_overfitting,
+    grad_accumulation,
     learning_rate_sweep,
     lr_batch_scaling,
     lr_range_test,
@@ -36,6 +37,7 @@ SIMULATIONS: dict[str, Simulation] = {
         memory_and_throughput,
         out_of_core,
         steps_to_target,
+        grad_accumulation,
     )
 }
 
