@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sims import (
     batch_size_sweep,
+    batchnorm_batch_size,
     data_order_and_optimizers,
     epochs_overfitting,
     grad_accumulation,
@@ -38,6 +39,7 @@ SIMULATIONS: dict[str, Simulation] = {
         out_of_core,
         steps_to_target,
         grad_accumulation,
+        batchnorm_batch_size,
     )
 }
 
