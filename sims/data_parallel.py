@@ -1,0 +1,379 @@
+"""Data parallelism for real: W worker processes, b samples each per step, gradients all-reduced.
+
+For each worker count W, W processes join a `torch.distributed` group (gloo on the CPU, NCCL
+when every rank has a GPU) and train the digits MLP wrapped in DistributedDataParallel:
+each global batch of W*b samples is cut into W shards, each worker takes the gradient of
+its shard, and DDP averages them, so every step is the one a single process would take on
+the whole global batch. One process (the engine) trains the same runs at batch W*b, and the
+weights are compared. Beside them: W=1 at batch b, the curve to keep; the runs again at
+lr x W (the linear scaling rule); and BatchNorm with per-worker statistics (over b) against
+BatchNorm synced across the workers (over W*b). Starting the processes is part of the run
+and is measured.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import Field, model_validator
+
+from sims.datasizes import DIGITS_VAL_FRACTION, digits_train_size
+from sims.observe import Evidence, Once, PerSeed, Table
+from sims.simulation import Simulation
+from sims.spec import Distinct, ParamsBase
+
+if TYPE_CHECKING:
+    import torch
+
+    from sims import ddp
+    from sims.context import Context
+    from sims.distributed import Launched
+    from sims.jobs import Job, Outcome
+    from sims.result import CurvePoints
+
+NAME = "data_parallel"
+TRAIN_SIZE = digits_train_size()
+TOLERANCE = 1e-4  # the largest weight difference still counted as the same training
+LR_CHOICES = ["same lr", "lr x W"]
+BN_KINDS = ["per-worker", "synced"]
+BN_CHOICES = ["per-worker", "synced", "both", "neither"]
+
+
+class Params(ParamsBase):
+    workers: Annotated[list[Annotated[int, Field(ge=2, le=8)]], Distinct] = Field(
+        default=[2, 4], min_length=1, max_length=3, description="Worker counts W (W processes each); W=1 is the base."
+    )
+    batch_per_worker: int = Field(32, ge=2, le=TRAIN_SIZE // 2, description="Samples per worker per step (b).")
+    lr: float = Field(0.1, gt=0, le=5, description="Learning rate at W=1; the scaled runs use lr x W.")
+    epochs: int = Field(6, ge=1, le=50, description="Passes over the training set.")
+    hidden: int = Field(32, ge=2, le=256, description="Width of the hidden layer.")
+
+    @model_validator(mode="after")
+    def _global_batch_fits(self) -> Params:
+        most = max(self.workers) * self.batch_per_worker
+        if most > TRAIN_SIZE:
+            raise ValueError(
+                f"workers {max(self.workers)} x batch_per_worker {self.batch_per_worker} = {most} is larger than the "
+                f"training set ({TRAIN_SIZE} images); allowed: max(workers) * batch_per_worker <= {TRAIN_SIZE}"
+            )
+        return self
+
+
+def w(count: int) -> str:
+    return f"W={count}"
+
+
+def parallel(params: Params) -> list[str]:
+    return [w(k) for k in params.workers]
+
+
+def counts(params: Params) -> list[str]:
+    return [w(1), *parallel(params)]
+
+
+def worker_runs(count: int) -> list[tuple[str, int, str | None]]:
+    """(name, lr factor, BatchNorm kind) of each run the W workers train."""
+    return [
+        (w(count), 1, None),
+        (f"{w(count)} lr x{count}", count, None),
+        (f"{w(count)} BN per-worker", 1, "per-worker"),
+        (f"{w(count)} BN synced", 1, "synced"),
+    ]
+
+
+def variants_of(params: Params) -> list[str]:
+    return [w(1)] + [name for k in params.workers for name, _, _ in worker_runs(k)]
+
+
+def scaling_runs(params: Params) -> list[str]:
+    return [name for k in params.workers for name, _, norm in worker_runs(k) if norm is None]
+
+
+@dataclass(kw_only=True)
+class Parallel(Evidence):
+    """The training curves as traces, and what was measured beside them, keyed by "W=k"."""
+
+    global_batch: dict[str, float] = field(default_factory=dict)
+    updates_per_epoch: dict[str, float] = field(default_factory=dict)
+    start_seconds: dict[str, float] = field(default_factory=dict)
+    weight_gap: dict[str, list[float]] = field(default_factory=dict)  # per seed, over both learning rates
+    bn_gap: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # BatchNorm kind -> per seed
+
+
+def curve_gap(evidence: Evidence, seed_index: int, name: str | None) -> float | None:
+    """Mean |difference| in log training loss, epoch by epoch, between a run and W=1 of the same seed."""
+    seed = evidence.seeds[seed_index]
+    mine, base = evidence.run(str(name), seed), evidence.run(w(1), seed)
+    if mine is None or base is None or len(mine.train_loss) != len(base.train_loss) or len(mine.train_loss) < 2:
+        return None
+    pairs = list(zip(mine.train_loss[1:], base.train_loss[1:], strict=True))
+    if not all(a > 0 and math.isfinite(a) for a, _ in pairs):
+        return None
+    return statistics.fmean(abs(math.log(a) - math.log(b)) for a, b in pairs)
+
+
+def lr_keeping_curve(evidence: Evidence, seed_index: int, count: str | None) -> str | None:
+    k = str(count).removeprefix("W=")
+    gaps = {
+        "same lr": curve_gap(evidence, seed_index, count),
+        "lr x W": curve_gap(evidence, seed_index, f"{count} lr x{k}"),
+    }
+    known = {choice: gap for choice, gap in gaps.items() if gap is not None}
+    return min(known, key=known.__getitem__) if known else None
+
+
+def matches(gap: float | None) -> bool | None:
+    return None if gap is None or not math.isfinite(gap) else gap <= TOLERANCE
+
+
+def bn_matching(evidence: Parallel, seed_index: int, count: str | None) -> str | None:
+    per_worker, synced = (matches(evidence.bn_gap[str(count)][kind][seed_index]) for kind in BN_KINDS)
+    if per_worker is None or synced is None:
+        return None
+    return {(True, True): "both", (True, False): "per-worker", (False, True): "synced"}.get(
+        (per_worker, synced), "neither"
+    )
+
+
+OBSERVABLES = Table(
+    variants_of,
+    Once(
+        name="global_batch",
+        kind="number",
+        description="Samples behind each update, added up over the workers (measured).",
+        unit="samples",
+        variants=counts,
+        read=lambda evidence, count: evidence.global_batch[str(count)],
+    ),
+    Once(
+        name="updates_per_epoch",
+        kind="number",
+        description="Optimizer updates per pass over the training set (an incomplete last global batch is dropped).",
+        unit="updates",
+        variants=counts,
+        read=lambda evidence, count: evidence.updates_per_epoch[str(count)],
+    ),
+    PerSeed(
+        name="max_weight_difference",
+        kind="number",
+        description="Largest difference between any weight the W workers trained and the same run trained by one "
+        "process at batch W x b, from the same start on the same samples (at lr and at lr x W).",
+        variants=parallel,
+        read=lambda evidence, i, count: evidence.weight_gap[str(count)][i],
+    ),
+    PerSeed(
+        name="matches_single_process",
+        kind="bool",
+        description=f"Whether the W workers end with the weights of one process at batch W x b: every weight within "
+        f"{TOLERANCE:g} (float32 sums added in another order differ by about 1e-7).",
+        variants=parallel,
+        read=lambda evidence, i, count: matches(evidence.weight_gap[str(count)][i]),
+    ),
+    PerSeed(
+        name="lr_keeping_curve",
+        kind="choice",
+        description="With b per worker fixed (so W times the global batch), which learning rate keeps the "
+        "training-loss curve per epoch of one worker: the same lr, or lr x W (the linear scaling rule).",
+        choices=LR_CHOICES,
+        variants=parallel,
+        read=lr_keeping_curve,
+    ),
+    PerSeed(
+        name="curve_gap",
+        kind="number",
+        description="Mean distance in log training loss, epoch by epoch, between this run and W=1.",
+        variants=scaling_runs,
+        read=curve_gap,
+    ),
+    PerSeed(
+        name="bn_per_worker_difference",
+        kind="number",
+        description="Largest weight difference between BatchNorm per worker (statistics over each worker's b) and "
+        "BatchNorm in one process at batch W x b.",
+        variants=parallel,
+        read=lambda evidence, i, count: evidence.bn_gap[str(count)]["per-worker"][i],
+    ),
+    PerSeed(
+        name="bn_synced_difference",
+        kind="number",
+        description="Largest weight difference between BatchNorm synced across workers (statistics over all W x b) "
+        "and BatchNorm in one process at batch W x b.",
+        variants=parallel,
+        read=lambda evidence, i, count: evidence.bn_gap[str(count)]["synced"][i],
+    ),
+    PerSeed(
+        name="bn_matching_one_process",
+        kind="choice",
+        description=f"Which BatchNorm ends with the weights of one process at batch W x b (within {TOLERANCE:g}).",
+        choices=BN_CHOICES,
+        variants=parallel,
+        read=bn_matching,
+    ),
+    Once(
+        name="start_seconds",
+        kind="number",
+        description="Wall time from starting the W worker processes until all of them joined the process group.",
+        unit="s",
+        variants=parallel,
+        read=lambda evidence, count: evidence.start_seconds[str(count)],
+    ),
+)
+
+
+def reference_jobs(params: Params, seeds: list[int], train: Any) -> tuple[Job, Job]:
+    """One process: W=1 at batch b, and each W's runs at the global batch W x b, dropping the last as the workers do."""
+    from sims import data
+    from sims.callbacks import Divergence, Evaluate
+    from sims.jobs import Job, Order
+    from sims.models import MLP
+    from sims.runs import Run
+
+    b, sizes = params.batch_per_worker, (data.DIGITS_FEATURES, params.hidden, data.DIGITS_CLASSES)
+    plain = [Run(w(1), seed, params.lr, b) for seed in seeds]
+    plain += [
+        Run(name, seed, factor * params.lr, k * b)
+        for k in params.workers
+        for name, factor, norm in worker_runs(k)
+        if norm is None
+        for seed in seeds
+    ]
+    norm = [Run(f"{w(k)} BN", seed, params.lr, k * b) for k in params.workers for seed in seeds]
+    order, record = Order(drop_last=True), (Divergence(), Evaluate(val=False))
+    return (
+        Job("one process", MLP(sizes), "cross_entropy", train, plain, params.epochs, order=order, record=record),
+        Job("one process BN", MLP(sizes, norm="batch"), "cross_entropy", train, norm, params.epochs, order=order),
+    )
+
+
+def live_points(fraction: float, losses: dict[str, list[float]], seeds: list[int], epochs: int) -> list[CurvePoints]:
+    """Rank 0's newest training losses, as points of the live chart."""
+    from sims.result import CurvePoints
+
+    epoch = float(round(fraction * epochs))
+    return [
+        CurvePoints(metric="train_loss", variant=name, seed=seed, x=[epoch], y=[loss])
+        for name, per_seed in losses.items()
+        for seed, loss in zip(seeds, per_seed, strict=True)
+    ]
+
+
+def record(found: Parallel, params: Params, count: int, launched: Launched, plain: Outcome, norm: Outcome) -> None:
+    """What one W's workers measured: counts, start time, curves, and their weights against one process."""
+    from sims import ddp
+    from sims.runs import Run, Trace
+
+    rank0: ddp.Trained = launched.results[0]
+    label, b = w(count), params.batch_per_worker
+    found.global_batch[label] = rank0.samples_per_update
+    found.updates_per_epoch[label] = rank0.updates / params.epochs
+    found.start_seconds[label] = launched.start_seconds
+    for name, factor, _ in worker_runs(count):
+        for i, seed in enumerate(found.seeds):
+            run = Run(name, seed, factor * params.lr, count * b)
+            found.traces.append(Trace(run, train_loss=rank0.curves[name][i].tolist(), updates=rank0.updates))
+    row = {(tr.run.variant, tr.run.seed): r for outcome in (plain, norm) for r, tr in enumerate(outcome.traces)}
+    plain_runs = [name for name, _, norm_kind in worker_runs(count) if norm_kind is None]
+    found.weight_gap[label] = [
+        max(ddp.max_difference(rank0.weights[name], i, plain.model, row[name, seed]) for name in plain_runs)
+        for i, seed in enumerate(found.seeds)
+    ]
+    found.bn_gap[label] = {
+        kind: [
+            ddp.max_difference(rank0.weights[f"{label} BN {kind}"], i, norm.model, row[f"{label} BN", seed])
+            for i, seed in enumerate(found.seeds)
+        ]
+        for kind in BN_KINDS
+    }
+
+
+def experiment(params: Params, ctx: Context) -> Parallel:
+    """The one-process references (engine), then for each W its workers, started and always cleaned up."""
+    from dataclasses import replace
+
+    from sims import data, ddp, distributed
+    from sims import traces as t
+
+    _, device = distributed.backend_for(ctx.device, max(params.workers))
+    cold = distributed.warm(ddp.__name__)  # the forkserver imports torch while the references train
+    split = data.digits(DIGITS_VAL_FRACTION)
+    ctx.plan(**{"one process": 0.5, "one process BN": 0.5}, **{f"{k} workers": float(k) for k in params.workers})
+    plain_job, norm_job = reference_jobs(params, ctx.seeds, split.train)
+    local = replace(ctx, device=device)  # the references train where the workers do: like sums for like
+    plain, norm = local.train(plain_job), local.train(norm_job)
+    single = [trace for trace in plain.traces if trace.run.variant == w(1)]
+    found = Parallel(seeds=ctx.seeds, variants=variants_of(params), traces=single)
+    found.global_batch[w(1)] = float(params.batch_per_worker)
+    found.updates_per_epoch[w(1)] = single[0].updates / params.epochs
+    x, y = split.train.x[0].numpy(), split.train.y[0, :, 0].numpy()
+    for count in params.workers:
+        runs = [ddp.Variant(name, factor * params.lr, norm) for name, factor, norm in worker_runs(count)]
+        plan = ddp.Plan(
+            x, y, ctx.seeds, params.hidden, data.DIGITS_CLASSES, params.batch_per_worker, params.epochs, runs
+        )
+        ctx.tracker.enter(f"{count} workers")
+
+        def progress(fraction: float, losses: dict[str, list[float]]) -> None:
+            ctx.tracker.update(fraction, lambda: live_points(fraction, losses, ctx.seeds, params.epochs), force=True)
+
+        launched = distributed.launch(ddp.train, count, plan, device=device, tracker=ctx.tracker, progress=progress)
+        record(found, params, count, launched, plain, norm)
+    found.series = t.curves(found.traces, ("train_loss",))
+    found.metrics = t.metric_rows(found.traces, {"final_train_loss": lambda trace: t.last(trace.train_loss)})
+    found.notes = [
+        f"{launched.backend} on {device.type}; workers start through {launched.method}"
+        + (" (started by this run, importing torch once)" if cold else " (already running)"),
+        f"digits MLP 64-{params.hidden}-10, plain SGD; b = {params.batch_per_worker} per worker, W=1 at lr "
+        f"{params.lr:g}; shards of each seed's shuffled global batch, an incomplete last one dropped.",
+    ]
+    return found
+
+
+def textbook(params: Params, seeds: list[int], device: torch.device) -> None:
+    """The same training the common way, in one process: W=1 at b, and each W's runs at the global batch W x b."""
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from sims import data
+
+    split = data.digits(DIGITS_VAL_FRACTION)
+    x, y = split.train.x[0].to(device), split.train.y[0, :, 0].to(device)
+    b, lr = params.batch_per_worker, params.lr
+    runs = [(b, lr, False)] + [
+        run for k in params.workers for run in ((k * b, lr, False), (k * b, k * lr, False), (k * b, lr, True))
+    ]
+    for seed in seeds:
+        for batch, rate, norm in runs:
+            torch.manual_seed(seed)
+            model = nn.Sequential(
+                nn.Linear(data.DIGITS_FEATURES, params.hidden),
+                nn.BatchNorm1d(params.hidden) if norm else nn.Identity(),
+                nn.ReLU(),
+                nn.Linear(params.hidden, data.DIGITS_CLASSES),
+            ).to(device)
+            optimizer = torch.optim.SGD(model.parameters(), lr=rate)
+            loader = DataLoader(TensorDataset(x, y), batch_size=batch, shuffle=True, drop_last=True)
+            for _ in range(params.epochs):
+                model.train()
+                for inputs, targets in loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(inputs), targets).backward()
+                    optimizer.step()
+                model.eval()
+                with torch.no_grad():
+                    nn.functional.cross_entropy(model(x), y).item()
+
+
+SIM = Simulation(
+    name=NAME,
+    title="Data parallelism with torch.distributed",
+    summary="W worker processes with b samples each, gradients all-reduced: the weights of one process at W x b.",
+    params_model=Params,
+    table=OBSERVABLES,
+    experiment=experiment,
+    textbook=textbook,
+)
+run = SIM.run
