@@ -9,24 +9,21 @@ the rate is capped by the curvature and more samples per update no longer save u
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
-from sims.observe import Evidence, PerSeed, Table
+from sims.observe import PerSeed, Table
 from sims.result import MetricRow, Series
 from sims.runs import Trace
 from sims.simulation import Simulation
 from sims.spec import ParamsBase, label, require_batch_fits
+from sims.targets import NONE, RATE_FRACTIONS, Target, Tuned, best_lr, diminishing_returns_from, speedup, steps
 
 if TYPE_CHECKING:
     from sims.context import Context
 
 NAME = "steps_to_target"
-NONE = "none"
-#: Learning rates tried per batch size, as fractions of the exact stability limit 2 / lambda_max.
-RATE_FRACTIONS = (0.9, 0.5, 0.25, 0.12, 0.06, 0.03, 0.015)
 
 
 class Params(ParamsBase):
@@ -51,70 +48,6 @@ class Params(ParamsBase):
 
 def variants_of(params: Params) -> list[str]:
     return [label(b) for b in params.batch_sizes]
-
-
-@dataclass(kw_only=True)
-class Tuned(Evidence):
-    """Every run of the rate grid, with what "reaching the target" means for them."""
-
-    params: Params
-    min_loss: float  # the exact optimum of the least-squares problem
-    reached: dict[int, int | None] = field(default_factory=dict)  # by id of trace: several observables ask
-
-
-def reached(evidence: Tuned, trace: Trace) -> int | None:
-    """The first update after which the training-set loss is at or below the target, within the budget."""
-    key = id(trace)
-    if key not in evidence.reached:
-        evidence.reached[key] = _first_at_target(evidence, trace)
-    return evidence.reached[key]
-
-
-def _first_at_target(evidence: Tuned, trace: Trace) -> int | None:
-    params = evidence.params
-    start = trace.train_loss[0]
-    target = evidence.min_loss + params.target_fraction * (start - evidence.min_loss)
-    for update, loss in enumerate(trace.full_loss[: params.max_updates], start=1):
-        if loss <= target:
-            return update
-    return None
-
-
-def tuned(evidence: Tuned, variant: str, seed_index: int) -> tuple[float, float] | None:
-    """(fewest updates to the target, the rate that took them) over the grid; None if no rate got there."""
-    seed = evidence.seeds[seed_index]
-    found = [
-        (n, t.run.lr) for t in evidence.of(variant) if t.run.seed == seed and (n := reached(evidence, t)) is not None
-    ]
-    return (float(min(found)[0]), min(found)[1]) if found else None
-
-
-def steps(evidence: Tuned, seed_index: int, variant: str) -> float | None:
-    best = tuned(evidence, variant, seed_index)
-    return None if best is None else best[0]
-
-
-def best_lr(evidence: Tuned, seed_index: int, variant: str) -> float | None:
-    best = tuned(evidence, variant, seed_index)
-    return None if best is None else best[1]
-
-
-def speedup(evidence: Tuned, seed_index: int, small: str, large: str) -> float | None:
-    """Steps at batch `small` divided by steps at batch `large`."""
-    x, y = steps(evidence, seed_index, small), steps(evidence, seed_index, large)
-    return None if x is None or y is None else x / y
-
-
-def diminishing_returns_from(evidence: Tuned, seed_index: int, _: str | None) -> str:
-    """The first batch whose growth to the next saves less than half what perfect scaling would."""
-    batches = evidence.params.batch_sizes
-    for small, large, b_small, b_large in zip(
-        evidence.variants, evidence.variants[1:], batches, batches[1:], strict=False
-    ):
-        saved = speedup(evidence, seed_index, small, large)
-        if saved is None or saved < 0.5 * (b_large / b_small):
-            return small
-    return NONE
 
 
 OBSERVABLES = Table(
@@ -188,8 +121,9 @@ def experiment(params: Params, ctx: Context) -> Tuned:
         seeds=ctx.seeds,
         variants=variants_of(params),
         traces=traces,
-        params=params,
-        min_loss=problem.min_loss,
+        batch_sizes=params.batch_sizes,
+        max_updates=params.max_updates,
+        target=Target(problem.min_loss, excess_fraction=params.target_fraction),
         diverged=[],  # a rate too large for a batch size is part of the grid, not a failed run
         notes=[
             f"least squares, {params.n_samples} samples x {params.features} features; target: "
