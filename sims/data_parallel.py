@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
@@ -31,12 +31,11 @@ if TYPE_CHECKING:
     from sims import ddp
     from sims.context import Context
     from sims.distributed import Launched
-    from sims.jobs import Job, Outcome
     from sims.result import CurvePoints
 
 NAME = "data_parallel"
 TRAIN_SIZE = digits_train_size()
-TOLERANCE = 1e-4  # the largest weight difference still counted as the same training
+TOLERANCE = 1e-9  # the largest weight difference still counted as the same training (float64)
 LR_CHOICES = ["same lr", "lr x W"]
 BN_KINDS = ["per-worker", "synced"]
 BN_CHOICES = ["per-worker", "synced", "both", "neither"]
@@ -168,7 +167,7 @@ OBSERVABLES = Table(
         name="matches_single_process",
         kind="bool",
         description=f"Whether the W workers end with the weights of one process at batch W x b: every weight within "
-        f"{TOLERANCE:g} (float32 sums added in another order differ by about 1e-7).",
+        f"{TOLERANCE:g} (float64; the same sums added in another order differ by about 1e-16).",
         variants=parallel,
         read=lambda evidence, i, count: matches(evidence.weight_gap[str(count)][i]),
     ),
@@ -223,31 +222,6 @@ OBSERVABLES = Table(
 )
 
 
-def reference_jobs(params: Params, seeds: list[int], train: Any) -> tuple[Job, Job]:
-    """One process: W=1 at batch b, and each W's runs at the global batch W x b, dropping the last as the workers do."""
-    from sims import data
-    from sims.callbacks import Divergence, Evaluate
-    from sims.jobs import Job, Order
-    from sims.models import MLP
-    from sims.runs import Run
-
-    b, sizes = params.batch_per_worker, (data.DIGITS_FEATURES, params.hidden, data.DIGITS_CLASSES)
-    plain = [Run(w(1), seed, params.lr, b) for seed in seeds]
-    plain += [
-        Run(name, seed, factor * params.lr, k * b)
-        for k in params.workers
-        for name, factor, norm in worker_runs(k)
-        if norm is None
-        for seed in seeds
-    ]
-    norm = [Run(f"{w(k)} BN", seed, params.lr, k * b) for k in params.workers for seed in seeds]
-    order, record = Order(drop_last=True), (Divergence(), Evaluate(val=False))
-    return (
-        Job("one process", MLP(sizes), "cross_entropy", train, plain, params.epochs, order=order, record=record),
-        Job("one process BN", MLP(sizes, norm="batch"), "cross_entropy", train, norm, params.epochs, order=order),
-    )
-
-
 def live_points(fraction: float, losses: dict[str, list[float]], seeds: list[int], epochs: int) -> list[CurvePoints]:
     """Rank 0's newest training losses, as points of the live chart."""
     from sims.result import CurvePoints
@@ -260,73 +234,82 @@ def live_points(fraction: float, losses: dict[str, list[float]], seeds: list[int
     ]
 
 
-def record(found: Parallel, params: Params, count: int, launched: Launched, plain: Outcome, norm: Outcome) -> None:
-    """What one W's workers measured: counts, start time, curves, and their weights against one process."""
-    from sims import ddp
+def add_traces(found: Parallel, trained: ddp.Trained, runs: list[ddp.Variant], batch: int, epochs: int) -> None:
     from sims.runs import Run, Trace
 
+    for variant in runs:
+        for i, seed in enumerate(found.seeds):
+            curve = trained.curves[variant.name][i].tolist()
+            found.traces.append(
+                Trace(Run(variant.name, seed, variant.lr, batch), train_loss=curve, updates=trained.updates)
+            )
+
+
+def record(found: Parallel, params: Params, count: int, launched: Launched, alone: ddp.Trained) -> None:
+    """What one W's workers measured: counts, start time, curves, and their weights against one process."""
+    from sims import ddp
+
     rank0: ddp.Trained = launched.results[0]
-    label, b = w(count), params.batch_per_worker
+    label = w(count)
     found.global_batch[label] = rank0.samples_per_update
     found.updates_per_epoch[label] = rank0.updates / params.epochs
     found.start_seconds[label] = launched.start_seconds
-    for name, factor, _ in worker_runs(count):
-        for i, seed in enumerate(found.seeds):
-            run = Run(name, seed, factor * params.lr, count * b)
-            found.traces.append(Trace(run, train_loss=rank0.curves[name][i].tolist(), updates=rank0.updates))
-    row = {(tr.run.variant, tr.run.seed): r for outcome in (plain, norm) for r, tr in enumerate(outcome.traces)}
-    plain_runs = [name for name, _, norm_kind in worker_runs(count) if norm_kind is None]
-    found.weight_gap[label] = [
-        max(ddp.max_difference(rank0.weights[name], i, plain.model, row[name, seed]) for name in plain_runs)
-        for i, seed in enumerate(found.seeds)
-    ]
+    runs = [ddp.Variant(name, factor * params.lr, norm) for name, factor, norm in worker_runs(count)]
+    add_traces(found, rank0, runs, count * params.batch_per_worker, params.epochs)
+    gaps = [ddp.max_difference(rank0.weights[v.name], alone.weights[v.name]) for v in runs if v.norm is None]
+    found.weight_gap[label] = [max(per_seed) for per_seed in zip(*gaps, strict=True)]
+    one_process = alone.weights[f"{label} BN"]
     found.bn_gap[label] = {
-        kind: [
-            ddp.max_difference(rank0.weights[f"{label} BN {kind}"], i, norm.model, row[f"{label} BN", seed])
-            for i, seed in enumerate(found.seeds)
-        ]
-        for kind in BN_KINDS
+        kind: ddp.max_difference(rank0.weights[f"{label} BN {kind}"], one_process) for kind in BN_KINDS
     }
 
 
 def experiment(params: Params, ctx: Context) -> Parallel:
-    """The one-process references (engine), then for each W its workers, started and always cleaned up."""
+    """W=1 and, for each W, one process at W x b and then W workers (started, and always cleaned up)."""
     from dataclasses import replace
 
     from sims import data, ddp, distributed
     from sims import traces as t
 
     _, device = distributed.backend_for(ctx.device, max(params.workers))
-    cold = distributed.warm(ddp.__name__)  # the forkserver imports torch while the references train
+    cold = distributed.warm(ddp.__name__)  # the forkserver imports torch while one process trains
     split = data.digits(DIGITS_VAL_FRACTION)
-    ctx.plan(**{"one process": 0.5, "one process BN": 0.5}, **{f"{k} workers": float(k) for k in params.workers})
-    plain_job, norm_job = reference_jobs(params, ctx.seeds, split.train)
-    local = replace(ctx, device=device)  # the references train where the workers do: like sums for like
-    plain, norm = local.train(plain_job), local.train(norm_job)
-    single = [trace for trace in plain.traces if trace.run.variant == w(1)]
-    found = Parallel(seeds=ctx.seeds, variants=variants_of(params), traces=single)
-    found.global_batch[w(1)] = float(params.batch_per_worker)
-    found.updates_per_epoch[w(1)] = single[0].updates / params.epochs
-    x, y = split.train.x[0].numpy(), split.train.y[0, :, 0].numpy()
-    for count in params.workers:
-        runs = [ddp.Variant(name, factor * params.lr, norm) for name, factor, norm in worker_runs(count)]
-        plan = ddp.Plan(
-            x, y, ctx.seeds, params.hidden, data.DIGITS_CLASSES, params.batch_per_worker, params.epochs, runs
-        )
-        ctx.tracker.enter(f"{count} workers")
+    x, y, b = split.train.x[0].numpy(), split.train.y[0, :, 0].numpy(), params.batch_per_worker
+    base = ddp.Plan(
+        x, y, ctx.seeds, params.hidden, data.DIGITS_CLASSES, b, params.epochs, [ddp.Variant(w(1), params.lr)]
+    )
+    stages = {w(1): 1.0}
+    for k in params.workers:
+        stages |= {f"{w(k)} one process": 0.5, f"{w(k)} workers": float(k)}
+    ctx.plan(**stages)
 
-        def progress(fraction: float, losses: dict[str, list[float]]) -> None:
-            ctx.tracker.update(fraction, lambda: live_points(fraction, losses, ctx.seeds, params.epochs), force=True)
+    def progress(fraction: float, losses: dict[str, list[float]], live: bool = True) -> None:
+        ctx.tracker.check_cancel()
+        points = (lambda: live_points(fraction, losses, ctx.seeds, params.epochs)) if live else None
+        ctx.tracker.update(fraction, points, force=True)
 
-        launched = distributed.launch(ddp.train, count, plan, device=device, tracker=ctx.tracker, progress=progress)
-        record(found, params, count, launched, plain, norm)
+    ctx.tracker.enter(w(1))
+    single = ddp.alone(base, device, progress)
+    found = Parallel(seeds=ctx.seeds, variants=variants_of(params))
+    add_traces(found, single, base.variants, b, params.epochs)
+    found.global_batch[w(1)] = single.samples_per_update
+    found.updates_per_epoch[w(1)] = single.updates / params.epochs
+    for k in params.workers:
+        runs = [ddp.Variant(name, f * params.lr, norm) for name, f, norm in worker_runs(k) if norm != "synced"]
+        runs[-1] = replace(runs[-1], name=f"{w(k)} BN")  # one process: its BatchNorm sees the whole W x b
+        ctx.tracker.enter(f"{w(k)} one process")
+        alone = ddp.alone(replace(base, batch=k * b, variants=runs), device, lambda f, _: progress(f, {}, live=False))
+        plan = replace(base, variants=[ddp.Variant(name, f * params.lr, norm) for name, f, norm in worker_runs(k)])
+        ctx.tracker.enter(f"{w(k)} workers")
+        launched = distributed.launch(ddp.train, k, plan, device=device, tracker=ctx.tracker, progress=progress)
+        record(found, params, k, launched, alone)
     found.series = t.curves(found.traces, ("train_loss",))
     found.metrics = t.metric_rows(found.traces, {"final_train_loss": lambda trace: t.last(trace.train_loss)})
     found.notes = [
         f"{launched.backend} on {device.type}; workers start through {launched.method}"
         + (" (started by this run, importing torch once)" if cold else " (already running)"),
-        f"digits MLP 64-{params.hidden}-10, plain SGD; b = {params.batch_per_worker} per worker, W=1 at lr "
-        f"{params.lr:g}; shards of each seed's shuffled global batch, an incomplete last one dropped.",
+        f"digits MLP 64-{params.hidden}-10, plain SGD in float64; b = {b} per worker; each seed's shuffled global "
+        "batch cut into W shards, an incomplete last one dropped.",
     ]
     return found
 

@@ -6,6 +6,13 @@ one forward pass per step, and one bucket of gradients averaged across the worke
 step, however many seeds and variants ride along. Each seed reads its own shuffle (the
 engine's `epoch_order`); every global batch of W*b samples is cut into W shards of b, and
 rank r trains on shard r. Plain SGD, so the averaged gradient is the global batch's.
+`alone` runs the very same loop in one process on whole global batches: the reference.
+
+Float64 by default. In float32 the workers and one process add the same numbers in another
+order, and now and then a hidden unit's input for one sample lands within rounding of zero,
+so its ReLU opens in one run and not the other: that sample's gradient differs outright and
+the weights end about 1e-3 apart (about 1 seed in 25 here). In float64 such a tie is ~1e9
+times rarer, so equality shows as what it is: rounding, around 1e-15.
 
 BatchNorm comes in two kinds: per-worker (`nn.BatchNorm1d`, statistics over the worker's
 b samples) and synced (statistics over all W*b: `nn.SyncBatchNorm` on CUDA, which only
@@ -17,8 +24,9 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -54,6 +62,7 @@ class Plan:
     batch: int  # per worker
     epochs: int
     variants: list[Variant]
+    dtype: str = "float64"
 
 
 @dataclass
@@ -126,7 +135,9 @@ class Stacked(nn.Module):
     def __init__(self, plan: Plan, norm: Norm | None, device: torch.device) -> None:
         super().__init__()
         model = MLP((plan.x.shape[1], plan.hidden, plan.classes), norm="batch" if norm else None)
-        init = StackedNet.build(model, plan.seeds, torch.device("cpu")).params
+        init = [
+            t.to(getattr(torch, plan.dtype)) for t in StackedNet.build(model, plan.seeds, torch.device("cpu")).params
+        ]
         self.w1, self.b1 = nn.Parameter(init[0]), nn.Parameter(init[1])
         self.w2, self.b2 = nn.Parameter(init[-2]), nn.Parameter(init[-1])
         self.norm = _norm(norm, len(plan.seeds) * plan.hidden, device) if norm else None
@@ -180,11 +191,32 @@ def _ddp(bundle: Bundle, device: torch.device) -> DistributedDataParallel:
 
 
 def train(group: Group, plan: Plan) -> Trained:
-    """One rank's share of the training: its shard of every global batch, gradients averaged by DDP."""
-    device, rank, world, b = group.device, group.rank, group.world, plan.batch
-    x, y = torch.from_numpy(plan.x).to(device), torch.from_numpy(plan.y).to(device)
-    bundle = Bundle([Stacked(plan, v.norm, device) for v in plan.variants]).to(device)
-    model = _ddp(bundle, device)
+    """One rank's share: its shard of every global batch, gradients averaged by DDP."""
+    bundle = _bundle(plan, group.device)
+    trained = fit(plan, bundle, _ddp(bundle, group.device), group.rank, group.world, group.report)
+    total = torch.tensor([trained.samples_per_update * trained.updates], device=group.device)
+    dist.all_reduce(total)  # every rank's samples: the global batch, measured
+    trained.samples_per_update = float(total) / max(trained.updates, 1)
+    return trained
+
+
+def alone(plan: Plan, device: torch.device, report: Callable[[float, Any], None]) -> Trained:
+    """The same loop in one process, on whole batches of `plan.batch`: the reference the workers must match."""
+    bundle = _bundle(plan, device)
+    return fit(plan, bundle, bundle, 0, 1, report)
+
+
+def _bundle(plan: Plan, device: torch.device) -> Bundle:
+    return Bundle([Stacked(plan, v.norm, device) for v in plan.variants]).to(device, getattr(torch, plan.dtype))
+
+
+def fit(
+    plan: Plan, bundle: Bundle, model: nn.Module, rank: int, world: int, report: Callable[[float, Any], None]
+) -> Trained:
+    """Train `model` (the bundle, or DDP around it) on shard `rank` of `world` of each global batch."""
+    device, b = bundle.members[0].w1.device, plan.batch
+    x = torch.from_numpy(plan.x).to(device, getattr(torch, plan.dtype))
+    y = torch.from_numpy(plan.y).to(device)
     groups = [{"params": list(m.parameters()), "lr": v.lr} for m, v in zip(bundle.members, plan.variants, strict=True)]
     optimizer = torch.optim.SGD(groups, lr=plan.variants[0].lr)
     names = [v.name for v in plan.variants]
@@ -195,10 +227,10 @@ def train(group: Group, plan: Plan) -> Trained:
         if rank == 0:
             for name, loss in zip(names, _losses(bundle, x, y), strict=True):
                 curves[name].append(loss)
-            group.report(epochs_done / plan.epochs, {name: curve[-1].tolist() for name, curve in curves.items()})
+            report(epochs_done / plan.epochs, {name: curve[-1].tolist() for name, curve in curves.items()})
 
     per_epoch = len(x) // (b * world)  # drop_last: every worker gets a full shard at every step
-    samples = updates = 0
+    updates = 0
     started = time.perf_counter()
     evaluate(0)
     for epoch in range(plan.epochs):
@@ -211,21 +243,18 @@ def train(group: Group, plan: Plan) -> Trained:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            samples, updates = samples + rows.shape[1], updates + 1
+            updates += 1
         evaluate(epoch + 1)
-    seconds = time.perf_counter() - started
-    total = torch.tensor([float(samples)], device=device)
-    dist.all_reduce(total)  # every rank's samples: the global batch, measured
     return Trained(
         weights={name: [t.cpu().numpy() for t in m.stacked()] for name, m in zip(names, bundle.members, strict=True)},
         curves={name: torch.stack(curve, 1).cpu().numpy() for name, curve in curves.items() if curve},
         updates=updates,
-        samples_per_update=float(total) / max(updates, 1),
-        train_seconds=seconds,
+        samples_per_update=float(b),
+        train_seconds=time.perf_counter() - started,
     )
 
 
-def max_difference(weights: list[np.ndarray], index: int, net: StackedNet, row: int) -> float:
-    """Largest |difference| between seed `index` of a rank's stacked weights and row `row` of an engine net."""
-    pairs = zip(weights, net.params, strict=True)
-    return max(float((torch.from_numpy(mine[index]) - theirs[row].cpu()).abs().max()) for mine, theirs in pairs)
+def max_difference(mine: list[np.ndarray], theirs: list[np.ndarray]) -> list[float]:
+    """Per seed, the largest |difference| between two sets of stacked weights (BatchNorm's included)."""
+    per_tensor = [np.abs(a - b).reshape(len(a), -1).max(1) for a, b in zip(mine, theirs, strict=True)]
+    return np.max(per_tensor, axis=0).tolist()
