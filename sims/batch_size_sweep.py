@@ -148,7 +148,8 @@ OBSERVABLES = Table(
     Once(
         name="fastest_epoch_batch",
         kind="choice",
-        description="The batch size that finishes one epoch in the least wall time.",
+        description="The batch size that finishes one epoch in the least wall time. A timing: it depends on the "
+        "machine and on what else runs on it.",
         choices=variants_of,
         read=fastest_batch,
     ),

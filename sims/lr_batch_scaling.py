@@ -126,7 +126,8 @@ OBSERVABLES = Table(
         name="rule_breaks_at",
         kind="choice",
         description="The smallest k where even the scaled, warmed-up run ends more than the tolerance above the "
-        "base run's final validation loss ('none' if the rule held for every k).",
+        "base run's final validation loss ('none' if the rule held for every k). It depends on the base learning "
+        "rate: the rule breaks once k times that rate is too large for the loss's curvature.",
         choices=lambda params: [*factors(params), NONE],
         read=rule_breaks_at,
     ),

@@ -1,10 +1,11 @@
 """Speed and memory per batch size on the device the run uses.
 
 For each batch size one model trains alone for a couple of epochs: the fastest epoch
-gives time per epoch and samples per second. Memory: on CUDA the allocator's own peak
-(`torch.cuda.max_memory_allocated`); elsewhere an estimate from tensor sizes (weights,
-gradients, and each layer's activations and their gradients for one batch, float32),
-labelled as such in the result.
+gives time per epoch and samples per second. Each seed is one round over every batch size
+in turn, so load from outside the run falls on all batch sizes alike. Memory: on CUDA the
+allocator's own peak (`torch.cuda.max_memory_allocated`); elsewhere an estimate from
+tensor sizes (weights, gradients, and each layer's activations and their gradients for
+one batch, float32), labelled as such in the result.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ OBSERVABLES = Table(
     PerSeed(
         name="fastest_epoch_batch",
         kind="choice",
-        description="The batch size that finishes an epoch in the least wall time.",
+        description="The batch size that finishes an epoch in the least wall time. A timing: it depends on the "
+        "machine and on what else runs on it (a busy CPU slows the large, multi-threaded steps most).",
         choices=variants_of,
         read=fastest_epoch_batch,
     ),
@@ -150,8 +152,8 @@ def experiment(params: Params, ctx: Context) -> Measured:
     on_cuda = ctx.device.type == "cuda"
     ctx.plan(timing=1.0, memory=0.2)
     seconds: dict[str, list[float]] = {v: [] for v in variants}
-    for batch in params.batch_sizes:
-        for seed in ctx.seeds:
+    for seed in ctx.seeds:  # one round per seed over every batch size: a burst of outside load hits none alone
+        for batch in params.batch_sizes:
             outcome = ctx.train(replace(base, runs=[Run(label(batch), seed, 0.01, batch)]))
             seconds[label(batch)].append(min(outcome.epoch_seconds))
     memory: dict[str, float] = {}
