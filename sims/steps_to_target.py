@@ -18,7 +18,7 @@ from sims.result import MetricRow, Series
 from sims.runs import Trace
 from sims.simulation import Simulation
 from sims.spec import ParamsBase, label, require_batch_fits
-from sims.targets import NONE, RATE_FRACTIONS, Target, Tuned, best_lr, diminishing_returns_from, speedup, steps
+from sims.targets import RATE_FRACTIONS, Target, Tuned, best_lr, speedup, steps
 
 if TYPE_CHECKING:
     from sims.context import Context
@@ -48,6 +48,20 @@ class Params(ParamsBase):
 
 def variants_of(params: Params) -> list[str]:
     return [label(b) for b in params.batch_sizes]
+
+
+def returns_diminish(evidence: Tuned, seed_index: int, _: str | None) -> bool | None:
+    """Near-perfect scaling at the small end and less than half of it at the large end.
+
+    Both ends, not the batch size where the saving first drops below half: that knee falls
+    between two grid points, and which one it lands on changes with the seed.
+    """
+    batches, variants = evidence.batch_sizes, evidence.variants
+    small = speedup(evidence, seed_index, variants[0], variants[1])
+    large = speedup(evidence, seed_index, variants[-2], variants[-1])
+    if small is None or large is None:
+        return None
+    return small >= 0.5 * batches[1] / batches[0] and large < 0.5 * batches[-1] / batches[-2]
 
 
 OBSERVABLES = Table(
@@ -81,12 +95,12 @@ OBSERVABLES = Table(
         read=lambda evidence, i, _: speedup(evidence, i, evidence.variants[-2], evidence.variants[-1]),
     ),
     PerSeed(
-        name="diminishing_returns_from",
-        kind="choice",
-        description="The first batch size where growing to the next saves less than half the updates "
-        "perfect scaling would ('none' if scaling stays near perfect).",
-        choices=lambda params: [*variants_of(params)[:-1], NONE],
-        read=diminishing_returns_from,
+        name="returns_diminish",
+        kind="bool",
+        description="Whether growing the smallest batch to the next saves at least half the updates perfect "
+        "scaling would, while growing the second-largest to the largest saves less than half: perfect "
+        "scaling first, diminishing returns later.",
+        read=returns_diminish,
     ),
 )
 
