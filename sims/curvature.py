@@ -1,23 +1,25 @@
 """What one trained run's loss looks like around its weights: gradient noise and sharpness.
 
-Both read a run of a `StackedNet` as plain `torch.nn` (`StackedNet.module(r)`) and let
-torch.func differentiate it, as the PyTorch tutorials do: per-example gradients with
-`vmap(grad(functional_call))`, and Hessian-vector products as the forward derivative of
-the gradient (`jvp(grad(...))`), with no Hessian ever formed.
+Per-example gradients read one run of a `StackedNet` as plain `torch.nn`
+(`StackedNet.module(r)`) and let torch.func differentiate it, as the PyTorch tutorial
+does: `vmap(grad(functional_call))`. Sharpness uses Hessian-vector products from
+autograd's double backward on the stacked runs, with no Hessian ever formed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.func import functional_call, grad, jvp, vmap
+from torch.func import functional_call, grad, vmap
 
-from sims.blocks import StackedNet
+from sims.blocks import Pass, StackedNet
 from sims.dataset import Dataset
 from sims.models import LossKind
+from sims.stacked import sample_losses
 
 #: Samples whose gradients are held at once: bounds memory for wide models.
 CHUNK = 4096
@@ -87,35 +89,44 @@ def noise_of_run(net: StackedNet, r: int, data: Dataset, loss: LossKind, dataset
 
 
 def sharpness(
-    net: StackedNet, r: int, data: Dataset, loss: LossKind, *, iterations: int = 20, seed: int = 0, dataset: int = 0
-) -> float:
-    """The largest eigenvalue of run r's Hessian of the mean loss over `data` (Keskar et al. 2017).
+    net: StackedNet,
+    data: Dataset,
+    loss: LossKind,
+    *,
+    iterations: int = 30,
+    seed: int = 0,
+    step: Callable[[float], None] | None = None,
+) -> list[float]:
+    """Each run's largest Hessian eigenvalue of its mean loss over `data` (Keskar et al. 2017).
 
-    Power iteration on Hessian-vector products from a seeded random start; the estimate
-    is the Rayleigh quotient v.Hv of the last unit vector. It finds the eigenvalue of
-    largest magnitude, which at a trained minimum is the top (positive) one.
+    Power iteration on Hessian-vector products (autograd's double backward), all runs at
+    once: runs share no weights, so the Hessian of their summed losses is block-diagonal
+    and one product gives every run's own. The estimate is the Rayleigh quotient v.Hv of
+    each run's last unit vector; at a trained minimum the eigenvalue of largest magnitude,
+    which power iteration finds, is the top one. `step` hears the fraction done after each
+    iteration (progress and cancellation).
     """
-    module, params = _as_module(net, r)
-    x, y = _rows(data, dataset, net.params[0].device)
-    targets = y.view(-1) if loss == "cross_entropy" else y
-
-    def mean_loss(p: dict[str, Tensor]) -> Tensor:
-        out = functional_call(module, p, (x,))
-        if loss == "cross_entropy":
-            return F.cross_entropy(out, targets)
-        return 0.5 * ((out - targets) ** 2).mean(-1).mean()
-
-    def hvp(v: dict[str, Tensor]) -> dict[str, Tensor]:
-        return jvp(grad(mean_loss), (params,), (v,))[1]
-
+    weights = [p.detach().clone().requires_grad_() for p in net.params]
+    copy = StackedNet(net.model, weights, [b.detach().clone() for b in net.buffers])
+    x = data.x[0].to(weights[0].device)
+    y = data.y[0].to(weights[0].device).expand(net.runs, *data.y.shape[1:])
     generator = torch.Generator().manual_seed(seed)
-    v = {k: torch.randn(p.shape, generator=generator).to(p.device) for k, p in params.items()}
-    estimate = 0.0
+    v = [torch.randn(w.shape, generator=generator).to(w.device) for w in weights]
+    quotient = torch.zeros(net.runs, device=x.device)
     with torch.enable_grad():
-        for _ in range(iterations):
-            norm = torch.sqrt(sum((t * t).sum() for t in v.values()))
-            v = {k: t / norm for k, t in v.items()}
-            hv = hvp(v)
-            estimate = float(sum((a * b).sum() for a, b in zip(v.values(), hv.values(), strict=True)))
-            v = hv
-    return estimate
+        total = sample_losses(loss, copy.forward(x.expand(net.runs, *x.shape), Pass(train=False)), y).mean(1).sum()
+        gradient = torch.autograd.grad(total, weights, create_graph=True)
+        for i in range(iterations):
+            norms = torch.sqrt(sum(_per_run(t * t) for t in v))
+            v = [t / norms.view(-1, *[1] * (t.dim() - 1)) for t in v]
+            product = torch.autograd.grad(gradient, weights, grad_outputs=v, retain_graph=True)
+            quotient = sum(_per_run(a * b) for a, b in zip(v, product, strict=True))
+            v = [t.detach() for t in product]
+            if step is not None:
+                step((i + 1) / iterations)
+    return [float(q) for q in quotient]
+
+
+def _per_run(t: Tensor) -> Tensor:
+    """Sum over everything but the run dimension."""
+    return t.reshape(t.shape[0], -1).sum(1)
