@@ -4,11 +4,11 @@ For each worker count W, W processes join a `torch.distributed` group (gloo on t
 when every rank has a GPU) and train the digits MLP wrapped in DistributedDataParallel:
 each global batch of W*b samples is cut into W shards, each worker takes the gradient of
 its shard, and DDP averages them, so every step is the one a single process would take on
-the whole global batch. One process (the engine) trains the same runs at batch W*b, and the
-weights are compared. Beside them: W=1 at batch b, the curve to keep; the runs again at
-lr x W (the linear scaling rule); and BatchNorm with per-worker statistics (over b) against
-BatchNorm synced across the workers (over W*b). Starting the processes is part of the run
-and is measured.
+the whole global batch. The same loop then runs in this process on whole global batches
+and the weights are compared (float64, so only rounding is left; see `sims.ddp`). Beside
+them: W=1 at batch b, the curve to keep; the runs again at lr x W (the linear scaling
+rule); and BatchNorm with per-worker statistics (over b) against BatchNorm synced across
+the workers (over W*b). Starting the processes is part of the run and is measured.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from sims import ddp
     from sims.context import Context
     from sims.distributed import Launched
-    from sims.result import CurvePoints
 
 NAME = "data_parallel"
 TRAIN_SIZE = digits_train_size()
@@ -73,22 +72,18 @@ def counts(params: Params) -> list[str]:
     return [w(1), *parallel(params)]
 
 
-def worker_runs(count: int) -> list[tuple[str, int, str | None]]:
-    """(name, lr factor, BatchNorm kind) of each run the W workers train."""
-    return [
-        (w(count), 1, None),
-        (f"{w(count)} lr x{count}", count, None),
-        (f"{w(count)} BN per-worker", 1, "per-worker"),
-        (f"{w(count)} BN synced", 1, "synced"),
-    ]
+def worker_runs(params: Params, k: int) -> list[tuple[str, float, str | None]]:
+    """(name, learning rate, BatchNorm kind) of each run the k workers train."""
+    lr = params.lr
+    return [(w(k), lr, None), (f"{w(k)} lr x{k}", k * lr, None)] + [(f"{w(k)} BN {n}", lr, n) for n in BN_KINDS]
 
 
 def variants_of(params: Params) -> list[str]:
-    return [w(1)] + [name for k in params.workers for name, _, _ in worker_runs(k)]
+    return [w(1)] + [name for k in params.workers for name, _, _ in worker_runs(params, k)]
 
 
 def scaling_runs(params: Params) -> list[str]:
-    return [name for k in params.workers for name, _, norm in worker_runs(k) if norm is None]
+    return [name for k in params.workers for name, _, norm in worker_runs(params, k) if norm is None]
 
 
 @dataclass(kw_only=True)
@@ -99,7 +94,7 @@ class Parallel(Evidence):
     updates_per_epoch: dict[str, float] = field(default_factory=dict)
     start_seconds: dict[str, float] = field(default_factory=dict)
     weight_gap: dict[str, list[float]] = field(default_factory=dict)  # per seed, over both learning rates
-    bn_gap: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # BatchNorm kind -> per seed
+    bn_gap: dict[str, list[float]] = field(default_factory=dict)  # BatchNorm run -> per seed
 
 
 def curve_gap(evidence: Evidence, seed_index: int, name: str | None) -> float | None:
@@ -129,7 +124,7 @@ def matches(gap: float | None) -> bool | None:
 
 
 def bn_matching(evidence: Parallel, seed_index: int, count: str | None) -> str | None:
-    per_worker, synced = (matches(evidence.bn_gap[str(count)][kind][seed_index]) for kind in BN_KINDS)
+    per_worker, synced = (matches(evidence.bn_gap[f"{count} BN {n}"][seed_index]) for n in BN_KINDS)
     if per_worker is None or synced is None:
         return None
     return {(True, True): "both", (True, False): "per-worker", (False, True): "synced"}.get(
@@ -188,20 +183,12 @@ OBSERVABLES = Table(
         read=curve_gap,
     ),
     PerSeed(
-        name="bn_per_worker_difference",
+        name="bn_weight_difference",
         kind="number",
-        description="Largest weight difference between BatchNorm per worker (statistics over each worker's b) and "
-        "BatchNorm in one process at batch W x b.",
-        variants=parallel,
-        read=lambda evidence, i, count: evidence.bn_gap[str(count)]["per-worker"][i],
-    ),
-    PerSeed(
-        name="bn_synced_difference",
-        kind="number",
-        description="Largest weight difference between BatchNorm synced across workers (statistics over all W x b) "
-        "and BatchNorm in one process at batch W x b.",
-        variants=parallel,
-        read=lambda evidence, i, count: evidence.bn_gap[str(count)]["synced"][i],
+        description="Largest weight difference between this BatchNorm run (statistics per worker over b, or synced "
+        "over all W x b) and BatchNorm in one process at batch W x b.",
+        variants=lambda params: [f"{w(k)} BN {n}" for k in params.workers for n in BN_KINDS],
+        read=lambda evidence, i, name: evidence.bn_gap[str(name)][i],
     ),
     PerSeed(
         name="bn_matching_one_process",
@@ -222,92 +209,65 @@ OBSERVABLES = Table(
 )
 
 
-def live_points(fraction: float, losses: dict[str, list[float]], seeds: list[int], epochs: int) -> list[CurvePoints]:
-    """Rank 0's newest training losses, as points of the live chart."""
-    from sims.result import CurvePoints
-
-    epoch = float(round(fraction * epochs))
-    return [
-        CurvePoints(metric="train_loss", variant=name, seed=seed, x=[epoch], y=[loss])
-        for name, per_seed in losses.items()
-        for seed, loss in zip(seeds, per_seed, strict=True)
-    ]
-
-
-def add_traces(found: Parallel, trained: ddp.Trained, runs: list[ddp.Variant], batch: int, epochs: int) -> None:
-    from sims.runs import Run, Trace
-
-    for variant in runs:
-        for i, seed in enumerate(found.seeds):
-            curve = trained.curves[variant.name][i].tolist()
-            found.traces.append(
-                Trace(Run(variant.name, seed, variant.lr, batch), train_loss=curve, updates=trained.updates)
-            )
-
-
-def record(found: Parallel, params: Params, count: int, launched: Launched, alone: ddp.Trained) -> None:
-    """What one W's workers measured: counts, start time, curves, and their weights against one process."""
+def record(found: Parallel, params: Params, k: int, launched: Launched, alone: ddp.Trained) -> None:
+    """What k workers measured: counts, start time, curves, and their weights against one process."""
     from sims import ddp
 
     rank0: ddp.Trained = launched.results[0]
-    label = w(count)
-    found.global_batch[label] = rank0.samples_per_update
-    found.updates_per_epoch[label] = rank0.updates / params.epochs
-    found.start_seconds[label] = launched.start_seconds
-    runs = [ddp.Variant(name, factor * params.lr, norm) for name, factor, norm in worker_runs(count)]
-    add_traces(found, rank0, runs, count * params.batch_per_worker, params.epochs)
-    gaps = [ddp.max_difference(rank0.weights[v.name], alone.weights[v.name]) for v in runs if v.norm is None]
-    found.weight_gap[label] = [max(per_seed) for per_seed in zip(*gaps, strict=True)]
-    one_process = alone.weights[f"{label} BN"]
-    found.bn_gap[label] = {
-        kind: ddp.max_difference(rank0.weights[f"{label} BN {kind}"], one_process) for kind in BN_KINDS
-    }
+    found.global_batch[w(k)] = rank0.samples_per_update
+    found.updates_per_epoch[w(k)] = rank0.updates / params.epochs
+    found.start_seconds[w(k)] = launched.start_seconds
+    runs = [ddp.Variant(*run) for run in worker_runs(params, k)]
+    found.traces += rank0.traces(runs, found.seeds, k * params.batch_per_worker)
+    plain = [name for name, _, norm in worker_runs(params, k) if norm is None]
+    gaps = [ddp.max_difference(rank0.weights[name], alone.weights[name]) for name in plain]
+    found.weight_gap[w(k)] = [max(per_seed) for per_seed in zip(*gaps, strict=True)]
+    for name in (f"{w(k)} BN {n}" for n in BN_KINDS):
+        found.bn_gap[name] = ddp.max_difference(rank0.weights[name], alone.weights[f"{w(k)} BN"])
 
 
 def experiment(params: Params, ctx: Context) -> Parallel:
-    """W=1 and, for each W, one process at W x b and then W workers (started, and always cleaned up)."""
+    """W=1, then for each W one process at W x b and W workers (started, and always cleaned up)."""
     from dataclasses import replace
 
     from sims import data, ddp, distributed
     from sims import traces as t
 
     _, device = distributed.backend_for(ctx.device, max(params.workers))
-    cold = distributed.warm(ddp.__name__)  # the forkserver imports torch while one process trains
+    cold = distributed.warm(ddp.__name__)  # the forkserver imports torch while this process trains
     split = data.digits(DIGITS_VAL_FRACTION)
     x, y, b = split.train.x[0].numpy(), split.train.y[0, :, 0].numpy(), params.batch_per_worker
     base = ddp.Plan(
         x, y, ctx.seeds, params.hidden, data.DIGITS_CLASSES, b, params.epochs, [ddp.Variant(w(1), params.lr)]
     )
     stages = {w(1): 1.0}
-    for k in params.workers:
-        stages |= {f"{w(k)} one process": 0.5, f"{w(k)} workers": float(k)}
+    for k in params.workers:  # roughly their share of the time: workers pay for k processes on the same cores
+        stages |= {f"{w(k)} one process": 0.2 * k, f"{w(k)} workers": float(k)}
     ctx.plan(**stages)
 
-    def progress(fraction: float, losses: dict[str, list[float]], live: bool = True) -> None:
+    def progress(fraction: float, losses: dict[str, list[float]]) -> None:
         ctx.tracker.check_cancel()
-        points = (lambda: live_points(fraction, losses, ctx.seeds, params.epochs)) if live else None
-        ctx.tracker.update(fraction, points, force=True)
+        ctx.tracker.update(fraction, lambda: ddp.live_points(fraction, losses, ctx.seeds, params.epochs), force=True)
 
     ctx.tracker.enter(w(1))
     single = ddp.alone(base, device, progress)
     found = Parallel(seeds=ctx.seeds, variants=variants_of(params))
-    add_traces(found, single, base.variants, b, params.epochs)
-    found.global_batch[w(1)] = single.samples_per_update
-    found.updates_per_epoch[w(1)] = single.updates / params.epochs
+    found.traces += single.traces(base.variants, ctx.seeds, b)
+    found.global_batch[w(1)], found.updates_per_epoch[w(1)] = single.samples_per_update, single.updates / params.epochs
     for k in params.workers:
-        runs = [ddp.Variant(name, f * params.lr, norm) for name, f, norm in worker_runs(k) if norm != "synced"]
-        runs[-1] = replace(runs[-1], name=f"{w(k)} BN")  # one process: its BatchNorm sees the whole W x b
-        ctx.tracker.enter(f"{w(k)} one process")
-        alone = ddp.alone(replace(base, batch=k * b, variants=runs), device, lambda f, _: progress(f, {}, live=False))
-        plan = replace(base, variants=[ddp.Variant(name, f * params.lr, norm) for name, f, norm in worker_runs(k)])
+        runs = [ddp.Variant(*run) for run in worker_runs(params, k)]
+        ctx.tracker.enter(f"{w(k)} one process")  # its BatchNorm sees the whole W x b
+        one = replace(base, batch=k * b, variants=[*runs[:2], ddp.Variant(f"{w(k)} BN", params.lr, "per-worker")])
+        alone = ddp.alone(one, device, lambda f, _: progress(f, {}))
         ctx.tracker.enter(f"{w(k)} workers")
+        plan = replace(base, variants=runs)
         launched = distributed.launch(ddp.train, k, plan, device=device, tracker=ctx.tracker, progress=progress)
         record(found, params, k, launched, alone)
     found.series = t.curves(found.traces, ("train_loss",))
     found.metrics = t.metric_rows(found.traces, {"final_train_loss": lambda trace: t.last(trace.train_loss)})
+    started = "started by this run, importing torch once" if cold else "already running"
     found.notes = [
-        f"{launched.backend} on {device.type}; workers start through {launched.method}"
-        + (" (started by this run, importing torch once)" if cold else " (already running)"),
+        f"{launched.backend} on {device.type}; workers start through {launched.method} ({started}).",
         f"digits MLP 64-{params.hidden}-10, plain SGD in float64; b = {b} per worker; each seed's shuffled global "
         "batch cut into W shards, an incomplete last one dropped.",
     ]

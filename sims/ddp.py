@@ -39,6 +39,8 @@ from sims.blocks import EPS, MOMENTUM, StackedNet
 from sims.distributed import Group
 from sims.layout import epoch_order
 from sims.models import MLP
+from sims.result import CurvePoints
+from sims.runs import Run, Trace
 
 Norm = Literal["per-worker", "synced"]
 
@@ -74,6 +76,24 @@ class Trained:
     updates: int
     samples_per_update: float  # summed over every rank
     train_seconds: float
+
+    def traces(self, variants: list[Variant], seeds: list[int], batch: int) -> list[Trace]:
+        """Rank 0's curves as the engine's traces, one per variant and seed."""
+        return [
+            Trace(Run(v.name, seed, v.lr, batch), train_loss=self.curves[v.name][i].tolist(), updates=self.updates)
+            for v in variants
+            for i, seed in enumerate(seeds)
+        ]
+
+
+def live_points(fraction: float, losses: dict[str, list[float]], seeds: list[int], epochs: int) -> list[CurvePoints]:
+    """Rank 0's newest training losses (what `report` sent), as points of a live chart."""
+    epoch = float(round(fraction * epochs))
+    return [
+        CurvePoints(metric="train_loss", variant=name, seed=seed, x=[epoch], y=[loss])
+        for name, per_seed in losses.items()
+        for seed, loss in zip(seeds, per_seed, strict=True)
+    ]
 
 
 class _AllReduceSum(torch.autograd.Function):
@@ -201,9 +221,18 @@ def train(group: Group, plan: Plan) -> Trained:
 
 
 def alone(plan: Plan, device: torch.device, report: Callable[[float, Any], None]) -> Trained:
-    """The same loop in one process, on whole batches of `plan.batch`: the reference the workers must match."""
+    """The same loop in one process, on whole batches of `plan.batch`: the reference the workers must match.
+
+    On one CPU thread: these matrices are tiny, and a second thread waiting on a busy core made
+    the loop 10 to 100 times slower here when other work shared the machine.
+    """
     bundle = _bundle(plan, device)
-    return fit(plan, bundle, bundle, 0, 1, report)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return fit(plan, bundle, bundle, 0, 1, report)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _bundle(plan: Plan, device: torch.device) -> Bundle:

@@ -240,7 +240,7 @@ def _worker_main(
     _die_with_parent()
     if sys.platform.startswith("linux"):
         os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")  # one machine: talk over loopback only
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))
+    torch.set_num_threads(1)  # the W processes share the cores; more threads each only wait on one another
     try:
         device = torch.device(device_type, rank) if device_type == "cuda" else torch.device(device_type)
         if device.type == "cuda":
