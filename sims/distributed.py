@@ -19,6 +19,7 @@ import queue
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -39,6 +40,7 @@ PRELOAD = ["__main__", "torch", "torch.distributed", "torch.nn.parallel", "torch
 POLL_SECONDS = 0.05
 DEATH_SECONDS = 0.5  # after a worker's error, how long to look for a peer that died first
 GRACE_SECONDS = 2.0  # after SIGTERM, how long a worker may take before it is killed
+WATCH_SECONDS = 0.5  # how often a worker checks that its launcher is still there
 GROUP_TIMEOUT = datetime.timedelta(seconds=60)  # a collective waiting longer than this fails
 
 _warmed = False
@@ -132,7 +134,7 @@ def launch(
         store = os.path.join(folder, "store")
         try:
             for rank in range(world):
-                args = (fn, rank, world, backend, worker_device.type, store, payload, messages)
+                args = (fn, os.getpid(), rank, world, backend, worker_device.type, store, payload, messages)
                 process = context.Process(target=_worker_main, args=args, daemon=True, name=f"sims-rank-{rank}")
                 process.start()
                 processes.append(process)
@@ -212,13 +214,21 @@ def _stop(processes: list[Any]) -> None:
         process.close()
 
 
-def _die_with_parent() -> None:
-    """On Linux, have the kernel kill this worker if the process that forked it goes away."""
-    if sys.platform.startswith("linux"):
-        import ctypes
+def _leave_with(parent: int) -> None:
+    """Exit as soon as the process that launched this worker is gone (killed outright, say): no one would
+    collect the result, and a worker forked by the forkserver is not the launcher's child, so it would live on."""
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_SECONDS)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # alive, under another user: cannot happen for our parent, but not an exit
+                pass
+
+    threading.Thread(target=watch, name="sims-watch-parent", daemon=True).start()
 
 
 def _ignore(fraction: float, data: Any = None) -> None:
@@ -227,6 +237,7 @@ def _ignore(fraction: float, data: Any = None) -> None:
 
 def _worker_main(
     fn: Callable[[Group, Any], Any],
+    parent: int,
     rank: int,
     world: int,
     backend: str,
@@ -237,7 +248,7 @@ def _worker_main(
 ) -> None:
     """One rank: join the group, run `fn`, send its result or its traceback, leave the group."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
-    _die_with_parent()
+    _leave_with(parent)
     if sys.platform.startswith("linux"):
         os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")  # one machine: talk over loopback only
     torch.set_num_threads(1)  # the W processes share the cores; more threads each only wait on one another
