@@ -56,8 +56,9 @@ class Params(ParamsBase):
         2.0,
         ge=1,
         le=1e4,
-        description="Spread of the curvatures (largest over smallest Hessian eigenvalue, roughly). B_simple "
-        "treats the curvature as even, so it predicts the knee for small values and overestimates it for large.",
+        description="Spread of the curvatures: largest over smallest Hessian eigenvalue (exact: the inputs are "
+        "whitened, then scaled). B_simple treats the curvature as even: it predicts the knee for small values and "
+        "overestimates it for large ones.",
     )
     target_excess: float = Field(
         0.3, ge=0.02, le=10, description="Target: the best possible loss (the noise floor) times 1 + this."
@@ -143,7 +144,7 @@ def grows(evidence: Measured, seed_index: int, _: str | None) -> bool | None:
 
 
 def knee_label(evidence: Measured, seed_index: int, _: str | None = None) -> str | None:
-    """steps_to_target's rule; None when the batch it names never reached the target (the budget ran out)."""
+    """The first batch where returns diminish; None when that batch never reached the target (budget ran out)."""
     found = diminishing_returns_from(evidence, seed_index, None)
     if found != NONE and steps(evidence, seed_index, found) is None:
         return None
@@ -225,7 +226,7 @@ OBSERVABLES = Table(
         name="knee_batch",
         kind="choice",
         description="The first batch size where growing to the next saves less than half the updates perfect "
-        "scaling would ('none' if scaling stays near perfect): the rule of steps_to_target. Undecided when "
+        "scaling would ('none' if scaling stays near perfect). Undecided when "
         "that batch size never reached the target within the update budget.",
         choices=lambda params: [*variants_of(params)[:-1], NONE],
         read=knee_label,
@@ -253,9 +254,12 @@ OBSERVABLES = Table(
     PerSeed(
         name="predicts_knee",
         kind="bool",
-        description=f"Whether the noise scale at the target lies within a factor {FACTOR:g} of the knee batch size. "
-        "It depends on the spread of curvatures: B_simple counts every direction's noise alike, while the "
-        "knee is set by the sharpest direction, so with a condition above about 3 it overestimates the knee.",
+        description=f"Whether the noise scale at the target lies within a factor {FACTOR:g} of the knee batch size "
+        "(with no knee on the grid: at least a third of the largest batch). It depends on the spread of "
+        "curvatures: full-batch training leaves the loss in the flattest directions, where the gradient is "
+        "small and B_simple large, while the usable rate, and so the knee, is set by the sharpest one. It holds "
+        "at a condition of 2 to 3; from about 5 it overestimates the knee (at 30, by 20 to 30 times the fitted "
+        "critical batch). At condition 1 full-batch steps reach the target almost at once and the grid shows no knee.",
         read=predicts,
     ),
 )

@@ -89,7 +89,7 @@ def test_noise_scale_grows_as_the_loss_falls_and_predicts_the_knee():
 
 
 def test_uneven_curvature_makes_the_noise_scale_overestimate_the_knee():
-    result = SIM.run({"condition": 30, "max_updates": 1000}, seeds=SEEDS)
+    result = SIM.run({"condition": 30}, seeds=SEEDS)
     assert result.observable("predicts_knee").value is False
     assert result.observable("noise_to_critical_ratio").value > 5
     assert result.observable("grows_as_loss_falls").value is True
