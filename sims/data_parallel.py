@@ -46,7 +46,7 @@ class Params(ParamsBase):
     )
     batch_per_worker: int = Field(32, ge=2, le=TRAIN_SIZE // 2, description="Samples per worker per step (b).")
     lr: float = Field(0.1, gt=0, le=5, description="Learning rate at W=1; the scaled runs use lr x W.")
-    epochs: int = Field(6, ge=1, le=50, description="Passes over the training set.")
+    epochs: int = Field(5, ge=1, le=50, description="Passes over the training set.")
     hidden: int = Field(32, ge=2, le=256, description="Width of the hidden layer.")
 
     @model_validator(mode="after")
@@ -217,6 +217,10 @@ def record(found: Parallel, params: Params, k: int, launched: Launched, alone: d
     found.global_batch[w(k)] = rank0.samples_per_update
     found.updates_per_epoch[w(k)] = rank0.updates / params.epochs
     found.start_seconds[w(k)] = launched.start_seconds
+    found.notes.append(
+        f"{w(k)}: the {k} processes were in the group {launched.start_seconds:.2f} s after the start; each then "
+        f"trained {rank0.updates} steps in {rank0.train_seconds:.2f} s ({launched.seconds:.2f} s start to finish)."
+    )
     runs = [ddp.Variant(*run) for run in worker_runs(params, k)]
     found.traces += rank0.traces(runs, found.seeds, k * params.batch_per_worker)
     plain = [name for name, _, norm in worker_runs(params, k) if norm is None]
@@ -270,6 +274,7 @@ def experiment(params: Params, ctx: Context) -> Parallel:
         f"{launched.backend} on {device.type}; workers start through {launched.method} ({started}).",
         f"digits MLP 64-{params.hidden}-10, plain SGD in float64; b = {b} per worker; each seed's shuffled global "
         "batch cut into W shards, an incomplete last one dropped.",
+        *found.notes,
     ]
     return found
 

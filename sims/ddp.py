@@ -9,10 +9,11 @@ rank r trains on shard r. Plain SGD, so the averaged gradient is the global batc
 `alone` runs the very same loop in one process on whole global batches: the reference.
 
 Float64 by default. In float32 the workers and one process add the same numbers in another
-order, and now and then a hidden unit's input for one sample lands within rounding of zero,
-so its ReLU opens in one run and not the other: that sample's gradient differs outright and
-the weights end about 1e-3 apart (about 1 seed in 25 here). In float64 such a tie is ~1e9
-times rarer, so equality shows as what it is: rounding, around 1e-15.
+order, which alone leaves weights about 1e-7 apart; but for about 1 seed in 25 here the gap
+jumped at a single step to about 1e-3 and stayed there (seed 102, lr 0.2, W=2: from 5e-8 to
+6e-4 in its third epoch), as when one hidden unit's input for one sample sits within rounding
+of zero and its ReLU opens in one run and not the other. Float64 rounding is hundreds of
+millions of times finer, so equality shows as what it is: differences around 1e-16.
 
 BatchNorm comes in two kinds: per-worker (`nn.BatchNorm1d`, statistics over the worker's
 b samples) and synced (statistics over all W*b: `nn.SyncBatchNorm` on CUDA, which only
@@ -155,9 +156,7 @@ class Stacked(nn.Module):
     def __init__(self, plan: Plan, norm: Norm | None, device: torch.device) -> None:
         super().__init__()
         model = MLP((plan.x.shape[1], plan.hidden, plan.classes), norm="batch" if norm else None)
-        init = [
-            t.to(getattr(torch, plan.dtype)) for t in StackedNet.build(model, plan.seeds, torch.device("cpu")).params
-        ]
+        init = StackedNet.build(model, plan.seeds, torch.device("cpu")).params  # the bundle casts to plan.dtype
         self.w1, self.b1 = nn.Parameter(init[0]), nn.Parameter(init[1])
         self.w2, self.b2 = nn.Parameter(init[-2]), nn.Parameter(init[-1])
         self.norm = _norm(norm, len(plan.seeds) * plan.hidden, device) if norm else None
