@@ -75,7 +75,8 @@ OBSERVABLES = Table(
         name="fastest_epoch_batch",
         kind="choice",
         description="The batch size that finishes an epoch in the least wall time. A timing: it depends on the "
-        "machine and on what else runs on it (a busy CPU slows the large, multi-threaded steps most).",
+        "machine, on what else runs on it (a busy CPU slows the large, multi-threaded steps most), and on the "
+        "width of the layers (wider layers fill the hardware at a smaller batch).",
         choices=variants_of,
         read=fastest_epoch_batch,
     ),
