@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import threading
 import time
+from dataclasses import replace
 from multiprocessing import forkserver, resource_tracker
 from pathlib import Path
 
@@ -103,6 +104,22 @@ def test_every_replica_holds_the_same_weights_and_float32_workers_match_the_engi
     job = Job("one", MLP((64, 16, 10)), "cross_entropy", split.train, runs, 1, order=Order(drop_last=True))
     engine_weights = [p.numpy() for p in engine.train(job, CPU, Tracker("t")).model.params]
     assert max(ddp.max_difference(first, engine_weights)) < 1e-6
+
+
+def test_per_worker_batchnorm_is_gradient_accumulation_over_micro_batches_of_b():
+    """Each worker normalises its own b samples, so W workers train what one process does with W micro-batches."""
+    split = data.digits(0.2)
+    x, y = split.train.x[0].numpy(), split.train.y[0, :, 0].numpy()
+    plan = ddp.Plan(x, y, [0, 1], 16, 10, 8, 1, [ddp.Variant("bn", 0.1, "per-worker")], dtype="float32")
+    workers = distributed.launch(ddp.train, 2, plan, device=CPU, tracker=Tracker("t")).results[0].weights["bn"]
+    runs = [Run("micro", seed, 0.1, 16, accumulate=2) for seed in (0, 1)]
+    job = Job(
+        "acc", MLP((64, 16, 10), norm="batch"), "cross_entropy", split.train, runs, 1, order=Order(drop_last=True)
+    )
+    accumulated = [p.numpy() for p in engine.train(job, CPU, Tracker("t")).model.params]
+    assert max(ddp.max_difference(workers, accumulated)) < 1e-5
+    whole = engine.train(replace(job, runs=[replace(r, accumulate=1) for r in runs]), CPU, Tracker("t")).model
+    assert min(ddp.max_difference(workers, [p.numpy() for p in whole.params])) > 1e-3  # one batch of 16 differs
 
 
 def test_cancelling_mid_run_stops_every_worker():
