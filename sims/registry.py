@@ -8,10 +8,12 @@ from sims import (
     data_order_and_optimizers,
     epochs_overfitting,
     grad_accumulation,
+    large_batch_gap,
     learning_rate_sweep,
     lr_batch_scaling,
     lr_range_test,
     memory_and_throughput,
+    noise_scale,
     online_vs_batch_drift,
     out_of_core,
     schedules,
@@ -40,6 +42,8 @@ SIMULATIONS: dict[str, Simulation] = {
         steps_to_target,
         grad_accumulation,
         batchnorm_batch_size,
+        noise_scale,
+        large_batch_gap,
     )
 }
 
