@@ -19,6 +19,10 @@ SMALL = {
     "memory_and_throughput": {"batch_sizes": [64, 256], "epochs": 1, "hidden": 32},
     "out_of_core": {"n_samples": 2000, "chunk_rows": 256, "batch_size": 64, "epochs": 1},
     "steps_to_target": {"batch_sizes": [1, 8, 64], "n_samples": 64, "max_updates": 100, "target_fraction": 0.2},
+    "grad_accumulation": {"epochs": 1, "accumulate": 4},
+    "batchnorm_batch_size": {"batch_sizes": [4, 32], "epochs": 1, "train_size": 256},
+    "noise_scale": {"batch_sizes": [1, 8, 64], "n_samples": 128, "max_updates": 100},
+    "large_batch_gap": {"small_batch": 32, "large_batch": 256, "epochs": 2, "train_samples": 512},
 }
 
 
