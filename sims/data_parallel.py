@@ -260,8 +260,9 @@ def experiment(params: Params, ctx: Context) -> Parallel:
     found.global_batch[w(1)], found.updates_per_epoch[w(1)] = single.samples_per_update, single.updates / params.epochs
     for k in params.workers:
         runs = [ddp.Variant(*run) for run in worker_runs(params, k)]
-        ctx.tracker.enter(f"{w(k)} one process")  # its BatchNorm sees the whole W x b
-        one = replace(base, batch=k * b, variants=[*runs[:2], ddp.Variant(f"{w(k)} BN", params.lr, "per-worker")])
+        ctx.tracker.enter(f"{w(k)} one process")
+        bn = ddp.Variant(f"{w(k)} BN", params.lr, "per-worker")  # in one process, "per worker" is the whole W x b
+        one = replace(base, batch=k * b, variants=[*runs[:2], bn])
         alone = ddp.alone(one, device, lambda f, _: progress(f, {}))
         ctx.tracker.enter(f"{w(k)} workers")
         plan = replace(base, variants=runs)

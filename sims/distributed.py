@@ -7,7 +7,9 @@ so a worker starts in a fraction of a second instead of paying the import again 
 plain fork is not used, since the app calls this from a thread and forking a threaded
 process is unsafe. Whatever happens (success, a worker's exception, a worker that died, a
 timeout, the user's cancel), every worker is terminated, killed if it lingers, and joined
-before `launch` returns or raises.
+before `launch` returns or raises; and a worker whose launcher was killed outright leaves by
+itself. The forkserver (and multiprocessing's resource tracker) stay for the next launch and
+end with the process that started them.
 """
 
 from __future__ import annotations
