@@ -218,6 +218,8 @@ def test_every_simulation_declares_its_incidental_params():
         for change in changes:
             unknown = [f for f in change.fields if f not in fields]
             assert not unknown, f"{sim}: {change.name} moves unknown params {unknown}"
+    for sim, name, factor in INVALID:
+        assert name in {c.name for c in INCIDENTAL[sim]} and factor in FACTORS, f"INVALID: {sim} has no move {name}"
 
 
 @pytest.mark.parametrize(
