@@ -83,6 +83,7 @@ INCIDENTAL: dict[str, tuple[Move, ...]] = {
     "noise_scale": (move("n_samples"), move("features"), move("max_updates")),
     "large_batch_gap": (move("lr"), move("epochs"), move("hidden"), move("train_samples")),
     "grad_accumulation": (move("lr"), move("epochs"), move("hidden")),
+    "data_parallel": (move("lr"), move("epochs"), move("hidden")),
     # GroupNorm splits the width into 4 groups.
     "batchnorm_batch_size": (
         move("lr_per_sample"),
@@ -192,8 +193,10 @@ def asked() -> list[Asked]:
         wanted = pairs or {(name, None) for name, spec in specs.items() if spec.kind in DISCRETE}
         for name, variant in sorted(wanted, key=str):
             spec = specs.get(name)  # one the defaults lack fails in the tests, by name
-            variants = [variant] if spec is None or variant is None or variant in (spec.variants or []) else None
-            found += [Asked(sim, name, v) for v in (variants or spec.variants or [None])]
+            if spec is None or not spec.variants or variant in spec.variants:
+                found.append(Asked(sim, name, variant))
+            else:
+                found += [Asked(sim, name, v) for v in spec.variants]
     return sorted(set(found), key=str)
 
 
