@@ -117,7 +117,9 @@ OBSERVABLES = Table(
     PerSeed(
         name="closest_to_base",
         kind="choice",
-        description="Which large-batch run's validation curve stays closest to the base one, epoch by epoch.",
+        description="Which large-batch run's validation curve stays closest to the base one, epoch by epoch. "
+        "Where the rule breaks (see rule_breaks_at) all three end far from the base, and which is closest "
+        "changes from seed to seed.",
         choices=KINDS,
         variants=factors,
         read=closest_to_base,
