@@ -138,7 +138,7 @@ def launch(
             for rank in range(world):
                 args = (fn, os.getpid(), rank, world, backend, worker_device.type, store, payload, messages)
                 process = context.Process(target=_worker_main, args=args, daemon=True, name=f"sims-rank-{rank}")
-                process.start()
+                _start(process)
                 processes.append(process)
                 _live.add(process.pid)
             results, ready = _collect(processes, messages, tracker, progress, started + timeout)
@@ -147,6 +147,18 @@ def launch(
             messages.close()
             messages.cancel_join_thread()
     return Launched(results, max(ready) - started, time.time() - started, context.get_start_method(), backend)
+
+
+def _start(process: Any) -> None:
+    """Start one worker; a forkserver that died while importing the main module is named as such."""
+    try:
+        process.start()
+    except (BrokenPipeError, ConnectionError, EOFError) as exc:
+        raise WorkerError(
+            "worker processes could not start: the process that forks them stopped while importing this "
+            "program's main module. Worker processes import it again, so a script that runs data_parallel "
+            'must do so under `if __name__ == "__main__":`'
+        ) from exc
 
 
 def _collect(

@@ -176,3 +176,16 @@ def test_a_failed_worker_is_reported_and_no_worker_is_left(how, message, tmp_pat
 def test_a_global_batch_larger_than_the_data_is_refused():
     with pytest.raises(ParamError, match="batch_per_worker"):
         SIM.params({"workers": [8], "batch_per_worker": 200})
+
+
+def test_a_script_without_a_main_guard_is_told_what_to_add(tmp_path):
+    """Workers import the main module again; an unguarded script gets the fix, not a broken pipe."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text('from sims.registry import get\nget("data_parallel").run({"epochs": 1}, seeds=[0])\n')
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("sims.distributed.WorkerError") and 'if __name__ == "__main__":' in last, last
