@@ -80,10 +80,11 @@ INCIDENTAL: dict[str, tuple[Move, ...]] = {
     "memory_and_throughput": (move("hidden"), move("epochs")),
     "out_of_core": (move("n_samples"), move("epochs"), move("lr"), move("hidden")),
     "steps_to_target": (move("n_samples"), move("features"), move("max_updates")),
-    "noise_scale": (move("n_samples"), move("features"), move("max_updates")),
+    # probe_rate: the rate of the full-batch run the noise scale is measured on (the grid's rates are tuned).
+    "noise_scale": (move("n_samples"), move("features"), move("max_updates"), move("probe_rate")),
     "large_batch_gap": (move("lr"), move("epochs"), move("hidden"), move("train_samples")),
     "grad_accumulation": (move("lr"), move("epochs"), move("hidden")),
-    "data_parallel": (move("lr"), move("epochs"), move("hidden")),
+    "data_parallel": (move("lr"), move("epochs"), move("hidden"), move("batch_per_worker")),
     # GroupNorm splits the width into 4 groups.
     "batchnorm_batch_size": (
         move("lr_per_sample"),
