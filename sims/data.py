@@ -98,15 +98,32 @@ def least_squares(n: int, features: int, *, condition: float, noise: float, seed
     x = torch.randn(n, features, generator=generator, dtype=torch.float64) * scales.double()
     true_w = torch.randn(features, generator=generator, dtype=torch.float64)
     y = x @ true_w + 0.5 + noise * torch.randn(n, generator=generator, dtype=torch.float64)
-    x32 = x.float()
-    design = torch.cat([x32.double(), torch.ones(n, 1, dtype=torch.float64)], dim=1)
-    hessian = design.T @ design / n
-    top = float(torch.linalg.eigvalsh(hessian)[-1])
-    y32 = y.float().double()
-    solution = torch.linalg.lstsq(design, y32.unsqueeze(1)).solution
-    residual = design @ solution - y32.unsqueeze(1)
-    best = float(0.5 * (residual**2).mean())
-    return LeastSquares(Dataset(x32.unsqueeze(0), y.float().view(1, n, 1)), top, best)
+    return _solved(x.float(), y.float())
+
+
+def whitened_least_squares(n: int, features: int, *, condition: float, noise: float, seed: int) -> LeastSquares:
+    """Linear regression whose Hessian is exactly diag(scales^2, 1): the curvatures span exactly `condition`.
+
+    Unlike `least_squares`, the inputs are centred and whitened before scaling, so the spread
+    of curvatures does not grow with features / samples as a random design's does.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, features, generator=generator, dtype=torch.float64)
+    basis = torch.linalg.qr(z - z.mean(0)).Q * math.sqrt(n)  # centred columns with x^T x / n = I
+    x = basis * torch.logspace(0, -math.log10(condition) / 2, features, dtype=torch.float64)
+    true_w = torch.randn(features, generator=generator, dtype=torch.float64)
+    y = x.float().double() @ true_w + 0.5 + noise * torch.randn(n, generator=generator, dtype=torch.float64)
+    return _solved(x.float(), y.float())
+
+
+def _solved(x: Tensor, y: Tensor) -> LeastSquares:
+    """The problem with its exact largest curvature and best loss, computed in double from the float32 data."""
+    n = x.shape[0]
+    design = torch.cat([x.double(), torch.ones(n, 1, dtype=torch.float64)], dim=1)
+    top = float(torch.linalg.eigvalsh(design.T @ design / n)[-1])
+    target = y.double().unsqueeze(1)
+    residual = design @ torch.linalg.lstsq(design, target).solution - target
+    return LeastSquares(Dataset(x.unsqueeze(0), y.view(1, n, 1)), top, float(0.5 * (residual**2).mean()))
 
 
 def sea_stream(

@@ -172,7 +172,8 @@ def experiment(params: Params, ctx: Context) -> Weights:
     ctx.plan(**{"one batch": 0.35, "micro-batches": 0.25, "batchnorm": 0.4})
     large = ctx.train(replace(base, stage="one batch", runs=large_runs))
     micro = ctx.train(replace(base, stage="micro-batches", runs=micro_runs))
-    batchnorm = ctx.train(replace(base, stage="batchnorm", model=MLP(base.model.sizes, activation="tanh", norm="batch"), runs=bn_runs))
+    bn_model = MLP(base.model.sizes, activation="tanh", norm="batch")
+    batchnorm = ctx.train(replace(base, stage="batchnorm", model=bn_model, runs=bn_runs))
 
     def flat(outcome_params: list[torch.Tensor], row: int) -> list[float]:
         return torch.cat([t[row].reshape(-1) for t in outcome_params]).tolist()

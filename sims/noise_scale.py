@@ -267,7 +267,11 @@ OBSERVABLES = Table(
 
 def experiment(params: Params, ctx: Context) -> Measured:
     """The rate grid per batch size, then the full-batch run checkpoint by checkpoint."""
-    problem = _least_squares(params)
+    from sims import data
+
+    problem = data.whitened_least_squares(
+        params.n_samples, params.features, condition=params.condition, noise=LABEL_NOISE, seed=0
+    )
     ctx.plan(
         **{f"batch {b}": 1.0 for b in params.batch_sizes},
         checkpoints=0.5,
@@ -292,31 +296,6 @@ def experiment(params: Params, ctx: Context) -> Measured:
     evidence.metrics = _metrics(evidence)
     evidence.series = _series(params, evidence)
     return evidence
-
-
-def _least_squares(params: Params) -> LeastSquares:
-    """Linear regression whose Hessian is exactly diag(scales^2, 1): the curvatures span exactly `condition`.
-
-    Unlike `sims.data.least_squares`, the inputs are centred and whitened before scaling,
-    so the spread of curvatures does not grow with features / samples (as a random
-    design's does), and the noise scale's bias, which follows that spread, stays put.
-    """
-    import torch
-
-    from sims.data import LeastSquares
-    from sims.dataset import Dataset
-
-    n, d = params.n_samples, params.features
-    generator = torch.Generator().manual_seed(0)
-    z = torch.randn(n, d, generator=generator, dtype=torch.float64)
-    basis = torch.linalg.qr(z - z.mean(0)).Q * math.sqrt(n)  # centred columns with x^T x / n = I
-    x = (basis * torch.logspace(0, -math.log10(params.condition) / 2, d, dtype=torch.float64)).float()
-    weights = torch.randn(d, generator=generator, dtype=torch.float64)
-    y = (x.double() @ weights + 0.5 + LABEL_NOISE * torch.randn(n, generator=generator, dtype=torch.float64)).float()
-    design = torch.cat([x.double(), torch.ones(n, 1, dtype=torch.float64)], dim=1)
-    top = float(torch.linalg.eigvalsh(design.T @ design / n)[-1])
-    residual = design @ torch.linalg.lstsq(design, y.double().unsqueeze(1)).solution - y.double().unsqueeze(1)
-    return LeastSquares(Dataset(x.unsqueeze(0), y.view(1, n, 1)), top, float(0.5 * (residual**2).mean()))
 
 
 def _grid(params: Params, ctx: Context, problem: LeastSquares) -> list[Trace]:

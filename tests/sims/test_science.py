@@ -140,14 +140,16 @@ def test_shuffled_data_beats_sorted_and_momentum_helps_at_a_small_batch():
 
 
 def test_peak_memory_grows_with_batch_size():
-    result = get("memory_and_throughput").run({"batch_sizes": [16, 128, 1024], "epochs": 1}, seeds=[0, 1])
+    # two epochs each: the fastest is kept, so the first pass at a new size (allocations) does not count
+    result = get("memory_and_throughput").run({"batch_sizes": [16, 128, 1024], "epochs": 2}, seeds=[0, 1])
     assert result.observable("memory_grows_with_batch").value is True
     small = result.observable("peak_memory_bytes", "16").value
     large = result.observable("peak_memory_bytes", "1024").value
     assert large > 2 * small
     assert any("memory_method" in note for note in result.notes)
-    # larger batches get through an epoch faster on this model
-    assert result.observable("epoch_seconds", "1024").value < result.observable("epoch_seconds", "16").value
+    # a larger batch gets through an epoch faster than batch 16 (which one is fastest depends on the CPU)
+    larger = min(result.observable("epoch_seconds", b).value for b in ("128", "1024"))
+    assert larger < result.observable("epoch_seconds", "16").value
 
 
 def test_out_of_core_ends_where_in_memory_does_with_less_memory():
