@@ -2,8 +2,9 @@
 
 Each run r owns slice r of every parameter and of every optimizer buffer, and brings its
 own learning rate as row r of an [R, 1] tensor. The arithmetic follows torch.optim's SGD
-(with heavy-ball or Nesterov momentum and L2 weight decay), Adam (L2 weight decay) and
-AdamW (decoupled decay) for each run, so a stacked job can be checked against torch.optim
+(with heavy-ball or Nesterov momentum and L2 weight decay), SGDW (SGD with decoupled decay,
+torch.optim.SGD after shrinking the weights as AdamW does), Adam (L2 weight decay) and AdamW
+(decoupled decay) for each run, so a stacked job can be checked against torch.optim
 one run at a time.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from sims.runs import Optimizer
+from sims.runs import SGD_KINDS, Optimizer
 
 
 def _run_shapes(params: list[Tensor]) -> list[tuple[int, ...]]:
@@ -33,7 +34,7 @@ class StackedOptimizer:
         self.config = config
         self.shapes = _run_shapes(params)
         first = params[0]
-        sgd = config.kind == "sgd"
+        sgd = config.kind in SGD_KINDS
         self.velocity = [torch.zeros_like(p) for p in params] if sgd and config.momentum else None
         self.moments = None if sgd else ([torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params])
         # Updates taken so far, per run: Adam's bias correction counts them run by run.
@@ -77,11 +78,18 @@ class StackedOptimizer:
     def _l2(self, grads: list[Tensor]) -> list[Tensor]:
         """The gradients with L2 weight decay added (sgd, adam), in new tensors; as given otherwise."""
         decay = self.config.weight_decay
-        if not decay or self.config.kind == "adamw":
+        if not decay or self.config.decoupled:
             return grads
         return torch._foreach_add(grads, self.params, alpha=decay)
 
+    def _shrink(self, rate: Tensor) -> None:
+        """Decoupled decay (sgdw, adamw): the weights shrink by rate * decay; a masked run's factor is exactly 1."""
+        if self.config.decoupled and self.config.weight_decay:
+            shrink = 1.0 - rate * self.config.weight_decay
+            torch._foreach_mul_(self.params, [shrink.view(shape) for shape in self.shapes])
+
     def _sgd(self, grads: list[Tensor], rate: Tensor, mask: Tensor | None) -> None:
+        self._shrink(rate)
         grads = self._l2(grads)
         if self.velocity is None and mask is None:
             torch._foreach_addcmul_(self.params, grads, self._views(rate), value=-1.0)
@@ -110,10 +118,7 @@ class StackedOptimizer:
         correction1 = 1 - beta1**steps
         root_correction2 = (1 - beta2**steps).sqrt()
         step_size = rate / correction1
-        if self.config.kind == "adamw" and self.config.weight_decay:
-            # Decoupled: the weights shrink before the Adam update; a masked run's factor is exactly 1.
-            shrink = 1.0 - rate * self.config.weight_decay
-            torch._foreach_mul_(self.params, [shrink.view(shape) for shape in self.shapes])
+        self._shrink(rate)  # decoupled decay comes before the Adam update, as torch.optim.AdamW has it
         grads = self._l2(grads)
         for i, (param, grad) in enumerate(zip(self.params, grads, strict=True)):
             shape = self.shapes[i]

@@ -43,7 +43,26 @@ class Loss(nn.Module):
         return 0.5 * self.mse(outputs, targets)
 
 
-def torch_optimizer(config: Optimizer, params: list[nn.Parameter], lr: float) -> torch.optim.Optimizer:
+class SGDW(torch.optim.SGD):
+    """SGD with decoupled weight decay: each step first shrinks the weights by lr * decay, as AdamW does."""
+
+    def __init__(self, params: list[Tensor], *, lr: float, momentum: float, nesterov: bool, decay: float) -> None:
+        super().__init__(params, lr=lr, momentum=momentum, nesterov=nesterov)
+        self.decay = decay
+
+    @torch.no_grad()
+    def step(self, closure: None = None) -> None:  # type: ignore[override]
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is not None:
+                    param.mul_(1.0 - group["lr"] * self.decay)
+        super().step()
+
+
+def torch_optimizer(config: Optimizer, params: list[Tensor], lr: float) -> torch.optim.Optimizer:
+    """The torch.optim optimizer a run of this config is checked against."""
+    if config.kind == "sgdw":
+        return SGDW(params, lr=lr, momentum=config.momentum, nesterov=config.nesterov, decay=config.weight_decay)
     if config.kind == "sgd":
         return torch.optim.SGD(
             params, lr=lr, momentum=config.momentum, nesterov=config.nesterov, weight_decay=config.weight_decay

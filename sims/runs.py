@@ -14,7 +14,8 @@ from typing import Literal
 
 ScheduleKind = Literal["constant", "exponential", "step", "cosine"]
 Reduction = Literal["mean", "sum"]
-OptimizerKind = Literal["sgd", "adam", "adamw"]
+SGD_KINDS = ("sgd", "sgdw")
+OptimizerKind = Literal["sgd", "sgdw", "adam", "adamw"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,10 @@ class Optimizer:
     """One optimizer for every run of a job; each run brings its own learning rate.
 
     `weight_decay` for `sgd` and `adam` is torch.optim's: wd * weight added to the gradient,
-    the gradient of L2 in the loss (the recorded losses leave the penalty out). For `adamw` it
-    is decoupled: the weights shrink by lr * weight_decay each update.
+    the gradient of L2 in the loss (the recorded losses leave the penalty out). For `adamw` and
+    `sgdw` (SGD with decoupled decay, Loshchilov and Hutter 2019) it is decoupled: the weights
+    shrink by lr * weight_decay before each update, outside the gradient and any momentum.
+    Without momentum `sgdw` is `sgd` with the same coefficient; with momentum the two differ.
     """
 
     kind: OptimizerKind = "sgd"
@@ -61,10 +64,15 @@ class Optimizer:
     weight_decay: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.nesterov and (self.kind != "sgd" or self.momentum <= 0):
-            raise ValueError("Nesterov momentum needs kind 'sgd' and a momentum above 0")
-        if self.momentum and self.kind != "sgd":
-            raise ValueError(f"momentum applies to sgd; {self.kind} keeps its own moments (betas)")
+        if self.nesterov and (self.kind not in SGD_KINDS or self.momentum <= 0):
+            raise ValueError("Nesterov momentum needs kind 'sgd' or 'sgdw' and a momentum above 0")
+        if self.momentum and self.kind not in SGD_KINDS:
+            raise ValueError(f"momentum applies to sgd and sgdw; {self.kind} keeps its own moments (betas)")
+
+    @property
+    def decoupled(self) -> bool:
+        """Whether weight decay shrinks the weights directly instead of adding to the gradient."""
+        return self.kind in ("sgdw", "adamw")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import torch
 from torch import Tensor
 
 from sims.optim import StackedOptimizer, clip_grad_norm_
+from sims.reference import torch_optimizer
 from sims.runs import Optimizer
 
 SHAPES = [(4, 3), (3,), (2, 3, 2)]  # per run: a weight, a bias, something with more dimensions
@@ -17,15 +18,6 @@ def stacked(runs: int, seed: int) -> list[Tensor]:
     return [torch.randn(runs, *shape, generator=generator) for shape in SHAPES]
 
 
-def torch_optimizer(config: Optimizer, params: list[Tensor], lr: float) -> torch.optim.Optimizer:
-    if config.kind == "sgd":
-        return torch.optim.SGD(
-            params, lr=lr, momentum=config.momentum, nesterov=config.nesterov, weight_decay=config.weight_decay
-        )
-    kind = torch.optim.Adam if config.kind == "adam" else torch.optim.AdamW
-    return kind(params, lr=lr, betas=config.betas, eps=config.eps, weight_decay=config.weight_decay)
-
-
 CASES = {
     "sgd": (Optimizer(), [0.05, 0.1, 0.2]),
     "momentum": (Optimizer(momentum=0.9), [0.05, 0.1, 0.2]),
@@ -34,6 +26,8 @@ CASES = {
     "adam": (Optimizer(kind="adam"), [1e-3, 3e-3, 1e-2]),
     "adam_l2": (Optimizer(kind="adam", weight_decay=0.01), [1e-3, 3e-3, 1e-2]),
     "adamw": (Optimizer(kind="adamw", weight_decay=0.1), [1e-3, 3e-3, 1e-2]),
+    "sgdw": (Optimizer(kind="sgdw", weight_decay=0.1), [0.05, 0.1, 0.2]),
+    "sgdw_momentum": (Optimizer(kind="sgdw", momentum=0.9, weight_decay=0.1), [0.05, 0.1, 0.2]),
 }
 
 
@@ -267,3 +261,27 @@ def test_sgd_l2_is_decoupled_decay_but_adam_l2_is_not() -> None:
         decoupled_adam.step(grads, lr)
     gap = max((a - b).abs().max().item() for a, b in zip(adam, adamw, strict=True))
     assert gap > 1e-3
+
+
+def test_sgdw_is_sgd_with_l2_without_momentum_and_differs_with_it() -> None:
+    """Loshchilov and Hutter: decoupled decay equals L2 for plain SGD, not once momentum carries the decay term."""
+    lr, wd = torch.tensor([[0.1], [0.05]]), 0.05
+
+    def trained(config: Optimizer) -> list[Tensor]:
+        params = stacked(2, seed=60)
+        optimizer = StackedOptimizer(params, config)
+        for seed in range(61, 71):
+            optimizer.step(stacked(2, seed), lr)
+        return params
+
+    def gap(a: list[Tensor], b: list[Tensor]) -> float:
+        return max((x - y).abs().max().item() for x, y in zip(a, b, strict=True))
+
+    assert gap(trained(Optimizer(weight_decay=wd)), trained(Optimizer(kind="sgdw", weight_decay=wd))) < 1e-6
+    with_momentum = Optimizer(momentum=0.9, weight_decay=wd), Optimizer(kind="sgdw", momentum=0.9, weight_decay=wd)
+    assert gap(trained(with_momentum[0]), trained(with_momentum[1])) > 1e-3
+
+
+def test_decoupled_decay_without_sgd_or_adam_semantics_is_refused() -> None:
+    with pytest.raises(ValueError, match="momentum applies to sgd and sgdw"):
+        Optimizer(kind="adamw", momentum=0.9)

@@ -67,6 +67,7 @@ OPTIMIZERS = {
     "adam": Optimizer("adam"),
     "adam+l2": Optimizer("adam", weight_decay=0.01),
     "adamw": Optimizer("adamw", weight_decay=0.1),
+    "sgdw+momentum": Optimizer("sgdw", momentum=0.9, weight_decay=0.1),
 }
 
 
