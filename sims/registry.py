@@ -21,6 +21,7 @@ from sims import (
     steps_to_target,
     training_regimes,
     updates_per_epoch,
+    weight_decay,
 )
 from sims.simulation import Simulation
 from sims.spec import SimError
@@ -46,6 +47,7 @@ SIMULATIONS: dict[str, Simulation] = {
         batchnorm_batch_size,
         noise_scale,
         large_batch_gap,
+        weight_decay,
     )
 }
 

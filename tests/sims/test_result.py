@@ -23,6 +23,7 @@ SMALL = {
     "batchnorm_batch_size": {"batch_sizes": [4, 32], "epochs": 1, "train_size": 256},
     "noise_scale": {"batch_sizes": [1, 8, 64], "n_samples": 128, "max_updates": 100},
     "data_parallel": {"epochs": 1},
+    "weight_decay": {"epochs": 2, "decays": [0.1]},
     "large_batch_gap": {"small_batch": 32, "large_batch": 256, "epochs": 2, "train_samples": 512},
 }
 
