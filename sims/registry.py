@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sims import (
+    adam_batch_scaling,
     batch_size_sweep,
     batchnorm_batch_size,
     data_order_and_optimizers,
@@ -48,6 +49,7 @@ SIMULATIONS: dict[str, Simulation] = {
         noise_scale,
         large_batch_gap,
         weight_decay,
+        adam_batch_scaling,
     )
 }
 

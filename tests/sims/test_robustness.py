@@ -84,6 +84,13 @@ INCIDENTAL: dict[str, tuple[Move, ...]] = {
     "noise_scale": (move("n_samples"), move("features"), move("max_updates"), move("probe_rate")),
     "large_batch_gap": (move("lr"), move("epochs"), move("hidden"), move("train_samples")),
     "grad_accumulation": (move("lr"), move("epochs"), move("hidden")),
+    "adam_batch_scaling": (
+        move("adam_lr"),
+        move("sgd_lr"),
+        move("epochs"),
+        move("hidden"),
+        move("train_size"),
+    ),
     "weight_decay": (move("adam_lr"), move("sgd_lr"), move("epochs"), move("hidden"), move("train_size")),
     "data_parallel": (move("lr"), move("epochs"), move("hidden"), move("batch_per_worker")),
     # GroupNorm splits the width into 4 groups.
