@@ -8,6 +8,7 @@ from sims import (
     batchnorm_batch_size,
     data_order_and_optimizers,
     data_parallel,
+    data_repetition,
     epochs_overfitting,
     grad_accumulation,
     large_batch_gap,
@@ -50,6 +51,7 @@ SIMULATIONS: dict[str, Simulation] = {
         large_batch_gap,
         weight_decay,
         adam_batch_scaling,
+        data_repetition,
     )
 }
 
