@@ -71,6 +71,24 @@ def _drop_late_exit_notice(record: logging.LogRecord) -> bool:
     return not (isinstance(record.msg, str) and record.msg.startswith("Loop %r that handles pid"))
 
 
+def _quiet_closed_loop_transports() -> None:
+    """Drop "Event loop is closed" raised when a tab's finished subprocess transport is collected late.
+
+    The same race as above: a tab's app has quit and closed its output, but its transport's pipes
+    are garbage-collected only after the loop has closed, and closing them then raises inside
+    `__del__`, which Python prints as an ignored exception. Anything else still goes through.
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        late = isinstance(unraisable.exc_value, RuntimeError) and str(unraisable.exc_value) == "Event loop is closed"
+        if late and "SubprocessTransport" in repr(unraisable.object):
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+
+
 def app_command(db: Path | None, bank: Path | None) -> str:
     """The shell command textual-serve runs for each browser tab: this interpreter, this app."""
     args = [sys.executable, "-m", "quizapp"]
@@ -116,6 +134,7 @@ def serve(host: str, port: int, db: Path | None, bank: Path | None) -> int:
         )
     command = app_command(db_path, bank.resolve() if bank is not None else None)
     server = QuizServer(command, host=host, port=port, title="quizapp", public_url=url_for(host, port))
+    _quiet_closed_loop_transports()
     try:
         # A taken port is found before textual-serve starts, which would announce the URL first.
         socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET).close()

@@ -199,3 +199,27 @@ def test_serve_opens_the_app_in_a_browser_exports_as_a_download_and_stops_clean(
     output = served.rest_of_output()
     assert "Traceback" not in output and "ERROR" not in output and "WARNING" not in output, output
     assert time.monotonic() - started < 30
+
+
+def test_a_late_subprocess_transport_error_is_dropped_and_others_still_print(monkeypatch, capsys):
+    import gc
+
+    from quizapp import serve as serving
+
+    monkeypatch.setattr(sys, "unraisablehook", sys.__unraisablehook__)
+    serving._quiet_closed_loop_transports()
+
+    class LateSubprocessTransport:
+        def __del__(self):
+            raise RuntimeError("Event loop is closed")
+
+    class Unrelated:
+        def __del__(self):
+            raise RuntimeError("Event loop is closed")
+
+    LateSubprocessTransport()
+    gc.collect()
+    assert "Event loop is closed" not in capsys.readouterr().err
+    Unrelated()
+    gc.collect()
+    assert "Unrelated.__del__" in capsys.readouterr().err
