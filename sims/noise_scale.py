@@ -300,26 +300,10 @@ def experiment(params: Params, ctx: Context) -> Measured:
 
 def _grid(params: Params, ctx: Context, problem: LeastSquares) -> list[Trace]:
     """Every rate of the grid with every seed, per batch size, the training-set loss after each update."""
-    from sims.callbacks import Divergence, Evaluate, FullLoss
-    from sims.jobs import Job
-    from sims.models import MLP
-    from sims.runs import Run, batch_sizes
+    from sims import problems
 
-    rates = [f * problem.critical_rate for f in RATE_FRACTIONS]
-    traces: list[Trace] = []
-    for batch in params.batch_sizes:
-        per_epoch = len(batch_sizes(params.n_samples, batch, False))
-        job = Job(
-            stage=f"batch {batch}",
-            model=MLP((params.features, 1)),
-            loss="half_mse",
-            train=problem.data,
-            runs=[Run(label(batch), seed, lr, batch) for lr in rates for seed in ctx.seeds],
-            epochs=math.ceil(params.max_updates / per_epoch),
-            record=(Divergence(), Evaluate(), FullLoss()),
-        )
-        traces += ctx.train(job).traces
-    return traces
+    jobs = problems.rate_grid(problem, params.batch_sizes, ctx.seeds, params.max_updates)
+    return [trace for job in jobs for trace in ctx.train(job).traces]
 
 
 def _probe(params: Params, ctx: Context, problem: LeastSquares, evidence: Measured) -> list[list[Point]]:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 from sims import data
+from sims.callbacks import Divergence, Evaluate, FullLoss
 from sims.datasizes import DIGITS_VAL_FRACTION
 from sims.jobs import Job
 from sims.models import MLP
 from sims.problem_params import ProblemParams
+from sims.runs import Run, batch_sizes
+from sims.spec import label
+from sims.targets import RATE_FRACTIONS
 
 
 def least_squares(stage: str, *, n_samples: int, features: int, condition: float, epochs: int) -> tuple[Job, float]:
@@ -31,3 +37,24 @@ def for_params(params: ProblemParams, stage: str, epochs: int) -> tuple[Job, flo
             stage, n_samples=params.n_samples, features=params.features, condition=params.condition, epochs=epochs
         )
     return digits_mlp(stage, epochs=epochs), None
+
+
+def rate_grid(problem: data.LeastSquares, batches: list[int], seeds: list[int], max_updates: int) -> list[Job]:
+    """Per batch size, a job training every rate of the grid (fractions of 2 / lambda_max) with every seed.
+
+    Each records the training-set loss after every update, for steps to a target; stage "batch B".
+    """
+    n, features = problem.data.size, problem.data.x.shape[-1]
+    rates = [f * problem.critical_rate for f in RATE_FRACTIONS]
+    return [
+        Job(
+            stage=f"batch {batch}",
+            model=MLP((features, 1)),
+            loss="half_mse",
+            train=problem.data,
+            runs=[Run(label(batch), seed, lr, batch) for lr in rates for seed in seeds],
+            epochs=math.ceil(max_updates / len(batch_sizes(n, batch, False))),
+            record=(Divergence(), Evaluate(), FullLoss()),
+        )
+        for batch in batches
+    ]

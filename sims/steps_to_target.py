@@ -107,29 +107,13 @@ OBSERVABLES = Table(
 
 def experiment(params: Params, ctx: Context) -> Tuned:
     """For each batch size, every rate of the grid with every seed, the training-set loss after each update."""
-    import math
-
-    from sims import data
-    from sims.callbacks import Divergence, Evaluate, FullLoss
-    from sims.jobs import Job
-    from sims.models import MLP
-    from sims.runs import Run, batch_sizes
+    from sims import data, problems
 
     problem = data.least_squares(params.n_samples, params.features, condition=params.condition, noise=0.1, seed=0)
     rates = [f * problem.critical_rate for f in RATE_FRACTIONS]
     ctx.plan(**{f"batch {b}": 1.0 for b in params.batch_sizes})
     traces: list[Trace] = []
-    for batch in params.batch_sizes:
-        per_epoch = len(batch_sizes(params.n_samples, batch, False))
-        job = Job(
-            stage=f"batch {batch}",
-            model=MLP((params.features, 1)),
-            loss="half_mse",
-            train=problem.data,
-            runs=[Run(label(batch), seed, lr, batch) for lr in rates for seed in ctx.seeds],
-            epochs=math.ceil(params.max_updates / per_epoch),
-            record=(Divergence(), Evaluate(), FullLoss()),
-        )
+    for job in problems.rate_grid(problem, params.batch_sizes, ctx.seeds, params.max_updates):
         traces += ctx.train(job).traces
     evidence = Tuned(
         seeds=ctx.seeds,
