@@ -59,9 +59,13 @@ def start_warmup(app: App[Any]) -> None:
     deadline = time.monotonic() + PATIENCE_SECONDS
 
     def start() -> None:
+        if not app.is_running or not app.screen_stack:
+            return
         app.run_worker(warm_up, name="warm-up", group=GROUP, thread=True, exclusive=True, exit_on_error=False)
 
     def when_settled() -> None:
+        if not app.is_running or not app.screen_stack:
+            return  # the app closed before it settled (a short test, or Ctrl+Q at once): nothing to warm
         still_loading = any(widget.loading for widget in app.screen.query("*"))
         if still_loading and time.monotonic() < deadline:
             app.set_timer(0.05, when_settled)

@@ -9,6 +9,8 @@ import json
 import subprocess
 import sys
 
+from quizapp.tui import warmup
+
 SCRIPT = """
 import asyncio, json, sys
 from quizapp.bank import load_bank
@@ -64,3 +66,33 @@ def test_home_screen_appears_before_torch_which_then_loads_in_the_background(tmp
     assert report["warmup"] == "SUCCESS"
     assert report["steps"] == ["device", "digits", "simulation modules", "torch"]
     assert report["loaded"] == ["torch", "sims.context", "sims.engine", "sklearn.datasets"]
+
+
+class _ClosedApp:
+    """An app that closed before its first refresh: no screen left, no longer running."""
+
+    is_running = False
+    screen_stack: tuple = ()
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+
+    def call_after_refresh(self, callback) -> None:
+        callback()
+
+    def set_timer(self, delay, callback) -> None:
+        callback()
+
+    def run_worker(self, *args, **kwargs) -> None:
+        self.started.append(kwargs.get("name", "?"))
+
+    @property
+    def screen(self):
+        raise AssertionError("the warm-up read the screen of an app that has closed")
+
+
+def test_warm_up_scheduled_as_the_app_closes_does_nothing():
+    """A short session (or Ctrl+Q at once) can close before the warm-up's refresh callback runs."""
+    app = _ClosedApp()
+    warmup.start_warmup(app)  # type: ignore[arg-type]
+    assert app.started == []
