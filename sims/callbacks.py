@@ -42,6 +42,7 @@ class Loop(Protocol):
     curve: LossCurve
     tracker: Tracker
     span: tuple[float, float]  # this loop's share of its stage: (start, width)
+    grad_norm: Tensor | None  # each run's gradient norm before clipping at the newest update, when asked
 
     def evaluate(self, data: Dataset) -> tuple[list[float], list[float] | None]: ...
     def mean_losses(self, data: Dataset) -> Tensor: ...
@@ -50,6 +51,9 @@ class Loop(Protocol):
 
 class Part:
     """A hook into the training loop; every method is optional."""
+
+    #: Whether the loop must measure each update's gradient norm for this part (it costs a reduction per update).
+    needs_grad_norm = False
 
     def fresh(self, trainer: Loop) -> Part:
         """A copy of this part bound to one loop, with its own state."""
@@ -123,6 +127,21 @@ class FullLoss(_Buffer):
     def on_fit_end(self) -> None:
         for r, trace in enumerate(self.trainer.traces):
             trace.full_loss = self.kept(r)
+
+
+@dataclass
+class GradNorm(_Buffer):
+    """Each update's global gradient norm, before any clipping: what clipping thresholds are chosen from."""
+
+    needs_grad_norm = True
+
+    def on_update(self, losses: Tensor, slot: Tensor | None) -> None:
+        assert self.trainer.grad_norm is not None  # the loop measures it for a part that needs it
+        self.put(self.trainer.grad_norm, slot)
+
+    def on_fit_end(self) -> None:
+        for r, trace in enumerate(self.trainer.traces):
+            trace.grad_norm = self.kept(r)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from sims.blocks import Pass, StackedNet
 from sims.callbacks import LossCurve, Part, Progress
 from sims.jobs import Dataset, Job, Outcome
 from sims.layout import Epoch, TickPlan, tick_size
-from sims.optim import StackedOptimizer, clip_grad_norm_
+from sims.optim import StackedOptimizer, clip_grad_norm_, grad_norms
 from sims.runs import Trace
 from sims.stacked import sample_losses
 from sims.tracker import Tracker
@@ -51,6 +51,7 @@ class Trainer:
         self.rate = torch.tensor([[run.lr] for run in runs], device=device)  # zero once a run stops
         clips = [run.clip if run.clip is not None else torch.inf for run in runs]
         self.clip = torch.tensor(clips, device=device).view(-1, 1) if any(r.clip for r in runs) else None
+        self.grad_norm: Tensor | None = None  # each run's norm before clipping at the newest update, when a part asks
         self.sink = max(u * job.epochs for u in self.plan.per_epoch)  # the loss slot of runs not updating
         self.factors = self.plan.rate_factors(job.epochs, self.sink)  # [R, U + 1] on the device, or None
         self.traces = [Trace(run) for run in runs]
@@ -62,6 +63,7 @@ class Trainer:
         self.curve = LossCurve().fresh(self)
         parts = sorted(job.record, key=lambda part: getattr(part, "priority", 1))
         self.parts: list[Part] = [self.curve, *(part.fresh(self) for part in parts), Progress().fresh(self)]
+        self.measure_norms = any(part.needs_grad_norm for part in self.parts)
         # The hooks called per tick and per update, only where a part implements them: they sit in the hot loop.
         self.on_tick = [p.on_tick for p in self.parts if type(p).on_tick is not Part.on_tick]
         self.on_update = [p.on_update for p in self.parts if type(p).on_update is not Part.on_update]
@@ -125,7 +127,8 @@ class Trainer:
             self.on_tick,
             self.on_update,
         )
-        plain, optimizer_step, rate = self.factors is None and self.clip is None, self.optimizer.step, self.rate
+        plain = self.factors is None and self.clip is None and not self.measure_norms
+        optimizer_step, rate = self.optimizer.step, self.rate
         accumulate = not lockstep  # lockstep: every tick is a whole update, nothing to add up
         loss_so_far = torch.zeros(len(self.runs), device=self.device)
         update = self.done[0]  # lockstep: every run is at the same update
@@ -170,7 +173,10 @@ class Trainer:
         """One update for the runs in `mask` (all when None): clip, step, and clear what was used."""
         rate = self.rate if factor is None else self.rate * factor  # the optimizer masks it
         if self.clip is not None:
-            clip_grad_norm_(self.grads, self.clip if mask is None else torch.where(mask > 0, self.clip, torch.inf))
+            limit = self.clip if mask is None else torch.where(mask > 0, self.clip, torch.inf)
+            self.grad_norm = clip_grad_norm_(self.grads, limit)
+        elif self.measure_norms:
+            self.grad_norm = grad_norms(self.grads)
         self.optimizer.step(self.grads, rate, mask)
         if mask is not None:
             for grad in self.grads:

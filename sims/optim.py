@@ -134,6 +134,13 @@ class StackedOptimizer:
             param.addcdiv_(first * step_size.view(shape), denom, value=-1.0)
 
 
+def grad_norms(grads: list[Tensor]) -> Tensor:
+    """Each run's global gradient norm over all its parameters, [R]; no host sync."""
+    runs = grads[0].shape[0]
+    per_tensor = torch.stack([torch.linalg.vector_norm(g.reshape(runs, -1), dim=1) for g in grads], dim=1)
+    return torch.linalg.vector_norm(per_tensor, dim=1)
+
+
 def clip_grad_norm_(grads: list[Tensor], max_norm: Tensor) -> Tensor:
     """Clip each run's gradients to its own global norm, as torch.nn.utils.clip_grad_norm_ does for one model.
 
@@ -141,8 +148,7 @@ def clip_grad_norm_(grads: list[Tensor], max_norm: Tensor) -> Tensor:
     norm is not finite. Returns each run's norm before clipping, [R]. No host sync.
     """
     runs = grads[0].shape[0]
-    per_tensor = torch.stack([torch.linalg.vector_norm(g.reshape(runs, -1), dim=1) for g in grads], dim=1)
-    total = torch.linalg.vector_norm(per_tensor, dim=1)
+    total = grad_norms(grads)
     limit = max_norm.reshape(runs).to(total.dtype)
     coefficient = (limit / (total + 1e-6)).clamp(max=1.0)
     coefficient = torch.where(torch.isinf(limit), torch.ones_like(coefficient), coefficient)

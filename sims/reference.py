@@ -8,6 +8,7 @@ gradient accumulation by scaling each micro-batch's loss, `clip_grad_norm_`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -79,6 +80,7 @@ class Trained:
     update_loss: list[float] = field(default_factory=list)  # each update's batch loss
     train_loss: list[float] = field(default_factory=list)  # after each epoch, when the job evaluates
     val_loss: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)  # each update's global norm before clipping
 
 
 def train_one(job: Job, run: Run, device: torch.device, *, same_order: bool = False) -> Trained:
@@ -112,8 +114,8 @@ def train_one(job: Job, run: Run, device: torch.device, *, same_order: bool = Fa
                 share = len(x) / len(inputs) if run.reduction == "mean" else 1.0
                 (loss * share).backward()
                 total += loss.item() * share
-            if run.clip is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), run.clip)
+            limit = run.clip if run.clip is not None else math.inf  # inf: the norm, gradients left as they are
+            trained.grad_norm.append(float(nn.utils.clip_grad_norm_(model.parameters(), limit)))
             optimizer.step()
             if scheduler is not None:
                 scheduler.step()

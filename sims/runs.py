@@ -122,6 +122,7 @@ class Trace:
     val_acc: list[float] = field(default_factory=list)
     correct: list[bool] = field(default_factory=list)
     full_loss: list[float] = field(default_factory=list)  # training-set loss after each update, when asked
+    grad_norm: list[float] = field(default_factory=list)  # global gradient norm before clipping, when asked
     updates: int = 0
     diverged_at: int | None = None
     divergence_reason: str | None = None

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from sims import engine, gradients, reference
-from sims.callbacks import Evaluate
+from sims.callbacks import Evaluate, GradNorm
 from sims.jobs import Dataset, Job, Order
 from sims.models import MLP, ConvNet
 from sims.runs import Optimizer, Run, Schedule
@@ -160,6 +160,19 @@ def test_clipping_matches_clip_grad_norm(config):
     the_job = job(MLP((8, 16, 3)), runs, optimizer=config)
     for strategy in ("merged", "by_batch"):
         assert_matches_alone(the_job, engine.train(the_job, CPU, Tracker("test"), strategy=strategy))
+
+
+@pytest.mark.parametrize(
+    "runs", [MIXED, [Run("a", 0, 0.5, 16, clip=0.05), Run("b", 1, 0.2, 16)]], ids=["mixed", "lockstep"]
+)
+def test_gradient_norms_recorded_are_those_torch_clips_from(runs):
+    """Each update's global norm before clipping, as clip_grad_norm_ returns it, for clipped and unclipped runs."""
+    the_job = replace(job(MLP((8, 16, 3)), runs), record=(GradNorm(),))
+    outcome = engine.train(the_job, CPU, Tracker("test"))
+    for r, run in enumerate(the_job.runs):
+        alone = reference.train_one(the_job, run, CPU, same_order=True)
+        assert len(outcome.traces[r].grad_norm) == len(alone.grad_norm) > 0
+        assert outcome.traces[r].grad_norm == pytest.approx(alone.grad_norm, rel=1e-4, abs=1e-6), run.variant
 
 
 def test_dropout_has_its_own_mask_per_run_and_is_off_in_evaluation():
