@@ -6,6 +6,7 @@ from sims import (
     adam_batch_scaling,
     batch_size_sweep,
     batchnorm_batch_size,
+    clipping_spikes,
     data_order_and_optimizers,
     data_parallel,
     data_repetition,
@@ -52,6 +53,7 @@ SIMULATIONS: dict[str, Simulation] = {
         weight_decay,
         adam_batch_scaling,
         data_repetition,
+        clipping_spikes,
     )
 }
 

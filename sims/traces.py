@@ -18,6 +18,9 @@ from sims.runs import Trace
 #: Points kept per curve in a SimResult.
 MAX_CURVE_POINTS = 2000
 
+#: Curves with one value per update (the rest have one per epoch, from epoch 0).
+PER_UPDATE = frozenset({"update_loss", "grad_norm", "full_loss"})
+
 
 def by_variant(traces: Sequence[Trace]) -> dict[str, list[Trace]]:
     grouped: dict[str, list[Trace]] = {}
@@ -40,14 +43,15 @@ def curves(
             values = getattr(trace, metric)
             if not values:
                 continue
-            first = 1 if metric == "update_loss" else 0
+            per_update = metric in PER_UPDATE
+            first = 1 if per_update else 0
             keep = thinned(len(values))
             out.append(
                 Series(
                     metric=metric,
                     variant=trace.run.variant,
                     seed=trace.run.seed,
-                    x_label="update" if metric == "update_loss" else "epoch",
+                    x_label="update" if per_update else "epoch",
                     x=[float(first + i) for i in keep],
                     y=[values[i] for i in keep],
                 )

@@ -27,6 +27,7 @@ SMALL = {
     "large_batch_gap": {"small_batch": 32, "large_batch": 256, "epochs": 2, "train_samples": 512},
     "adam_batch_scaling": {"ks": [2], "epochs": 2, "train_size": 256},
     "data_repetition": {"updates": 64, "val_size": 200},
+    "clipping_spikes": {"epochs": 2},
 }
 
 

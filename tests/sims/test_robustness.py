@@ -94,6 +94,8 @@ INCIDENTAL: dict[str, tuple[Move, ...]] = {
     "weight_decay": (move("adam_lr"), move("sgd_lr"), move("epochs"), move("hidden"), move("train_size")),
     # Every variant makes the same updates, split into whole epochs of the 16-times-repeated set.
     "data_repetition": (move("lr"), move("hidden"), move("updates", multiple=16), move("batch_size"), move("features")),
+    # The rate is the point (how far past the stability edge); so is the batch, whose noise sets the edge.
+    "clipping_spikes": (move("epochs"), move("hidden"), move("comfortable_lr")),
     "data_parallel": (move("lr"), move("epochs"), move("hidden"), move("batch_per_worker")),
     # GroupNorm splits the width into 4 groups.
     "batchnorm_batch_size": (
