@@ -5,13 +5,15 @@ Pure functions on the bank's models and the simulation's result; no storage, no 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
 
 from pydantic import BaseModel
 
-from quizapp.models import Prediction, RubricItem
+from quizapp import rubric_match
+from quizapp.models import Prediction, Question, RubricItem
 from sims.result import ObservableValue
 
 PredictionValue = str | float | bool
@@ -137,14 +139,23 @@ def seeds_line(prediction: Prediction, given: PredictionValue | None, outcome: O
     return f", {outcome.agreeing}/{seeds} seeds agree"
 
 
-def _normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text.lower())
+@functools.cache
+def _compiled(item_id: str, cues: tuple[str, ...], against: tuple[str, ...]) -> rubric_match.ItemCues:
+    return rubric_match.compile_item(item_id, cues, against)
 
 
-def suggested_items(answer: str, rubric: Iterable[RubricItem]) -> set[str]:
-    """Rubric items whose cue phrases appear in the answer: a suggestion the learner confirms."""
-    text = _normalise(answer)
-    return {item.id for item in rubric if any(_normalise(cue) in text for cue in item.cues if cue.strip())}
+def suggested_items(answer: str, rubric: Iterable[RubricItem], prompt: str = "") -> set[str]:
+    """Rubric items the answer seems to cover (see `quizapp.rubric_match`): a suggestion the learner confirms.
+
+    `prompt` is the question's text, so that words merely copied from it tick nothing.
+    """
+    items = [_compiled(item.id, tuple(item.cues), tuple(item.against)) for item in rubric]
+    return rubric_match.suggest(rubric_match.Answer.read(answer, prompt), items)
+
+
+def suggested_for(question: Question, answer: str) -> set[str]:
+    """The rubric items of `question` its answer seems to cover, ignoring what was copied from its prompts."""
+    return suggested_items(answer, question.rubric, f"{question.prompt}\n{question.prediction.prompt}")
 
 
 def rubric_score(rubric: Iterable[RubricItem], ticked: Iterable[str]) -> float:

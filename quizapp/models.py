@@ -24,6 +24,9 @@ class RubricItem(Strict):
     criterion: str = Field(min_length=1)
     weight: float = Field(1.0, gt=0, allow_inf_nan=False)
     cues: list[str] = Field(default_factory=list, description="Phrases suggesting an answer covers this item.")
+    against: list[str] = Field(
+        default_factory=list, description="Phrases that rule the item out wherever they match (a wrong pick, say)."
+    )
 
 
 class FollowUp(Strict):

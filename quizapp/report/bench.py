@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from quizapp.bank import Bank, load_bank
-from quizapp.grading import PredictionValue, suggested_items
+from quizapp.grading import PredictionValue, suggested_for
 from quizapp.models import Question
 from quizapp.practice import Practice
 from quizapp.store import Store
@@ -54,7 +54,7 @@ def build_session(store: Store, bank: Bank) -> int:
         practice.record_run("finished", result, given)
         answer = " ".join(cue for item in question.rubric[:2] for cue in item.cues[:1]) or "an answer"
         practice.save_answer(f"{answer}. " * 20)
-        practice.grade(sorted(suggested_items(answer, question.rubric)))
+        practice.grade(sorted(suggested_for(question, answer)))
         practice.next()
     return practice.record.id
 

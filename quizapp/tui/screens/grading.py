@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, Collapsible, Footer, Header, Markdown, Static
 
-from quizapp.grading import rubric_score, suggested_items
+from quizapp.grading import rubric_score, suggested_for
 from quizapp.practice import Practice
 from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.widgets.toggles import RubricBox
@@ -32,7 +32,7 @@ class GradingScreen(QuizScreen):
         q = self.question
         attempt = self.practice.current_attempt()
         answer = attempt.answer if attempt else ""
-        suggested = suggested_items(answer, q.rubric)
+        suggested = suggested_for(q, answer)
         ticked = set(attempt.ticks) if attempt and attempt.ticks is not None else suggested
         yield Header()
         with VerticalScroll(id="grading"):

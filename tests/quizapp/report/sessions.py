@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from quizapp.bank import Bank, load_bank
-from quizapp.grading import PredictionValue, suggested_items
+from quizapp.grading import PredictionValue, suggested_for
 from quizapp.models import Question
 from quizapp.practice import Practice
 from quizapp.report.bench import prediction_for
@@ -45,7 +45,7 @@ def answer_fully(practice: Practice, answer: str, *, right: bool, confidence: st
     practice.lock(value, confidence)
     practice.record_run("finished", result, value)
     practice.save_answer(answer)
-    practice.grade(sorted(suggested_items(answer, question.rubric)) or [question.rubric[0].id])
+    practice.grade(sorted(suggested_for(question, answer)) or [question.rubric[0].id])
     practice.next()
 
 

@@ -1,0 +1,276 @@
+"""Which rubric items an answer seems to cover: a suggestion the learner confirms or undoes.
+
+A cue is a short phrase. It matches a sentence of the answer when every content word of the
+cue appears in that sentence, in any order, after both are reduced the same way: lower case,
+British spellings folded into American ones, words stemmed (Snowball), and phrases a learner
+uses interchangeably mapped onto one concept ("step size" and "learning rate" are both `lr`).
+Three guards keep a match honest:
+
+- Negation. A cue without a negation matches only a sentence that does not negate it ("does
+  not converge" never ticks "converges"); a cue that contains one ("not converge") matches
+  only a negated sentence.
+- Prompt echo. Words the learner copied from the question (a run of `ECHO_RUN` or more words
+  in the prompt's order) do not count: restating the question is not answering it.
+- Contradiction. An item's `against` cues (a claim that rules the item out, such as picking
+  the wrong choice) veto it wherever they match.
+
+Everything here is plain Python and runs in well under a millisecond per item.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import snowballstemmer
+
+#: Copied runs of at least this many words from the prompt are an echo, not an answer.
+ECHO_RUN = 4
+#: How many words before a match a negation still reaches.
+NEGATION_REACH = 4
+
+NEGATORS = frozenset({"not", "no", "never", "without", "neither", "nor", "none", "nothing", "hardly", "fail"})
+#: Words that end a negation's reach inside a sentence.
+SCOPE_BREAKS = frozenset({"but", "though", "although", "while", "whereas", "instead", "however", "yet"})
+_STOPWORD_TEXT = (
+    "a an the of to in on at by for with and or as is are was were be been being it its this that these "
+    "those there their they them then than so such do does did doing done will would shall should can "
+    "could may might must has have had having i you we he she his her our your my me us one ones which "
+    "who whom what when where how why per each every also just very much really quite into onto from "
+    "about over under up down out off both each any all some"
+)
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+#: Negations said in one word or a contraction, spelled out before anything else.
+CONTRACTIONS = (
+    (re.compile(r"\bcan(?:'|’)?t\b|\bcannot\b"), "can not"),
+    (re.compile(r"\bwon(?:'|’)t\b"), "will not"),
+    (re.compile(r"n(?:'|’)t\b"), " not"),
+    (re.compile(r"\bnot only\b"), "not_only"),  # "not only X but Y" affirms X
+    (re.compile(r"\bno longer\b"), "not"),
+)
+BRITISH = re.compile(r"\b(\w{3,}?)is(e|es|ed|ing|ation|ations|er|ers)\b")
+TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:e-?\d+)?%?|[a-z_]+")
+SENTENCE = re.compile(r"[.;:!?\n]+(?:\s|$)|\s[-–—]\s|,\s(?=but\b|though\b|although\b|whereas\b|while\b)")
+
+#: Phrases learners use for the same idea, each mapped onto one concept (upper case, so no stem collides
+#: with one). Longer phrases win.
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "LR": ("learning rate", "step size", "lr", "eta", "learning-rate", "learning rates"),
+    "BATCH": ("batch size", "batch", "batchsize", "batch-size", "bs"),
+    "MINIBATCH": ("mini batch", "minibatch", "mini-batch"),
+    "UPDATE": ("update", "step", "iteration", "optimizer step", "weight update", "gradient step", "iter"),
+    "EPOCH": ("epoch", "pass over the data", "full pass", "pass through the data", "pass over the dataset"),
+    "DIVERGE": (
+        "diverge",
+        "blow up",
+        "blows up",
+        "blew up",
+        "explode",
+        "nan",
+        "go to infinity",
+        "unstable",
+        "instability",
+    ),
+    "UP": ("increase", "raise", "higher", "larger", "bigger", "grow", "greater", "rise", "more", "go up", "goes up"),
+    "DOWN": (
+        "decrease",
+        "lower",
+        "smaller",
+        "reduce",
+        "fewer",
+        "less",
+        "shrink",
+        "drop",
+        "cut",
+        "go down",
+        "goes down",
+    ),
+    "SQRT": ("sqrt", "square root"),
+    "LINEAR": ("linear", "linearly", "proportional", "proportionally", "in proportion"),
+    "BATCHNORM": ("batchnorm", "batch norm", "batch normalization", "batch normalisation", "bn"),
+    "MEMORY": ("memory", "ram", "vram"),
+    "ALLREDUCE": ("all-reduce", "allreduce", "all reduce", "all_reduce"),
+    "DDP": ("ddp", "data parallel", "data parallelism", "distributeddataparallel", "data-parallel"),
+    "WORKER": ("worker", "gpu", "gpus", "replica", "rank"),
+    "WARMUP": ("warmup", "warm-up", "warm up", "warming up", "ramp up", "ramp-up"),
+    "NOISE": ("noise", "noisy", "variance", "stochasticity", "stochastic"),
+    "ACCUMULATE": ("accumulate", "accumulation", "accumulating"),
+    "GENERALIZE": ("generalize", "generalization", "test error", "test loss", "held-out loss", "validation loss"),
+    "OVERFIT": ("overfit", "overfitting", "memorize", "memorization"),
+    "SHARP": ("sharp", "sharpness", "curvature"),
+    "CLIP": ("clip", "clipping", "clipped"),
+    "SPIKE": ("spike", "spikes", "spiking", "jump"),
+    "SAME": ("same", "identical", "equal", "equivalent", "match", "matches"),
+    "ADAMW": ("adamw", "decoupled weight decay", "decoupled decay"),
+    "L2": ("l2", "l2 penalty", "l2 regularization", "l2 regularisation", "penalty in the loss"),
+}
+
+
+@functools.cache
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
+def _words(text: str) -> list[str]:
+    text = text.lower()
+    for pattern, replacement in CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    text = BRITISH.sub(r"\1iz\2", text)
+    words = []
+    for word in TOKEN.findall(text):
+        if word[0].isdigit():
+            words.append(word.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", word) else word)
+        else:
+            words.append(word)
+    return words
+
+
+def _stems(words: Sequence[str]) -> list[str]:
+    return [
+        w if w[0].isdigit() or w in NEGATORS or w == "not_only" else s
+        for w, s in zip(words, _stemmer().stemWords(words), strict=True)
+    ]
+
+
+@functools.cache
+def _stopwords() -> frozenset[str]:
+    """The stop words as they are and as stemmed ("does" becomes "doe")."""
+    return _STOPWORDS | frozenset(_stemmer().stemWords(sorted(_STOPWORDS)))
+
+
+@functools.cache
+def _concept_table() -> tuple[dict[tuple[str, ...], str], int]:
+    table: dict[tuple[str, ...], str] = {}
+    for concept, phrases in CONCEPTS.items():
+        for phrase in phrases:
+            table[tuple(_stems(_words(phrase)))] = concept
+    return table, max(len(key) for key in table)
+
+
+def _canonical(stems: list[str]) -> list[tuple[str, int]]:
+    """Stems with known phrases replaced by their concept; each keeps the index of its first word."""
+    table, longest = _concept_table()
+    out, i = [], 0
+    while i < len(stems):
+        for size in range(min(longest, len(stems) - i), 0, -1):
+            concept = table.get(tuple(stems[i : i + size]))
+            if concept is not None:
+                out.append((concept, i))
+                i += size
+                break
+        else:
+            out.append((stems[i], i))
+            i += 1
+    return out
+
+
+def _stem_text(text: str) -> list[str]:
+    return [stem for stem, _ in _canonical(_stems(_words(text)))]
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A compiled cue: the content stems a sentence must hold, and whether it must be negated."""
+
+    stems: frozenset[str]
+    negated: bool
+
+    @classmethod
+    def parse(cls, text: str) -> Cue | None:
+        stems = _stem_text(text)
+        negated = any(stem in NEGATORS for stem in stems)
+        content = frozenset(s for s in stems if s not in NEGATORS and s not in _stopwords() and s != "not_only")
+        return cls(content, negated) if content else None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    stems: tuple[str, ...]
+    echo: tuple[bool, ...]  # per stem: part of a run copied from the prompt
+
+
+def _echo_flags(stems: list[str], prompt_runs: frozenset[tuple[str, ...]]) -> list[bool]:
+    flags = [False] * len(stems)
+    for i in range(len(stems) - ECHO_RUN + 1):
+        if tuple(stems[i : i + ECHO_RUN]) in prompt_runs:
+            for k in range(i, i + ECHO_RUN):
+                flags[k] = True
+    return flags
+
+
+def _runs(stems: Sequence[str]) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(stems[i : i + ECHO_RUN]) for i in range(len(stems) - ECHO_RUN + 1))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer split into sentences of concept stems, with what was copied from the prompt marked."""
+
+    sentences: tuple[Sentence, ...]
+
+    @classmethod
+    def read(cls, text: str, prompt: str = "") -> Answer:
+        prompt_runs = _runs([s for s in _stem_text(prompt) if s not in _stopwords()])
+        parts = [
+            [s for s in _stem_text(part) if s not in _stopwords() or s in NEGATORS] for part in SENTENCE.split(text)
+        ]
+        # Echoes are found across sentence ends: a copied question may be split differently.
+        flags = _echo_flags([s for part in parts for s in part], prompt_runs)
+        sentences, start = [], 0
+        for stems in parts:
+            if stems:
+                sentences.append(Sentence(tuple(stems), tuple(flags[start : start + len(stems)])))
+            start += len(stems)
+        return cls(tuple(sentences))
+
+    def matches(self, cue: Cue) -> bool:
+        return any(_in_sentence(sentence, cue) for sentence in self.sentences)
+
+
+def _in_sentence(sentence: Sentence, cue: Cue) -> bool:
+    stems = sentence.stems
+    positions = []
+    for wanted in cue.stems:
+        found = [i for i, s in enumerate(stems) if s == wanted]
+        if not found:
+            return False
+        positions.append(found[0])
+    if all(sentence.echo[i] for i in positions):
+        return False  # every word of the match was copied from the prompt
+    return _negated(stems, min(positions), max(positions)) == cue.negated
+
+
+def _negated(stems: Sequence[str], first: int, last: int) -> bool:
+    """Whether a negation reaches the words between `first` and `last` (an odd number of them do)."""
+    count = 0
+    for i in range(max(0, first - NEGATION_REACH), last + 1):
+        if stems[i] in SCOPE_BREAKS:
+            count = 0 if i < first else count
+        elif stems[i] in NEGATORS:
+            count += 1
+    return count % 2 == 1
+
+
+@dataclass(frozen=True)
+class ItemCues:
+    id: str
+    cues: tuple[Cue, ...]
+    against: tuple[Cue, ...]
+
+
+def compile_item(item_id: str, cues: Iterable[str], against: Iterable[str] = ()) -> ItemCues:
+    def parsed(texts: Iterable[str]) -> tuple[Cue, ...]:
+        return tuple(cue for text in texts if (cue := Cue.parse(text)) is not None)
+
+    return ItemCues(item_id, parsed(cues), parsed(against))
+
+
+def suggest(answer: Answer, items: Iterable[ItemCues]) -> set[str]:
+    """The items some cue of which the answer matches and none of whose `against` cues it does."""
+    return {
+        item.id
+        for item in items
+        if any(answer.matches(cue) for cue in item.cues) and not any(answer.matches(cue) for cue in item.against)
+    }

@@ -1,0 +1,76 @@
+"""Rubric suggestions: word forms, synonyms, negation, echoes of the prompt and contradicting picks."""
+
+import pytest
+
+from quizapp.grading import suggested_items
+from quizapp.models import RubricItem
+
+RUBRIC = [
+    RubricItem(id="converges", criterion="c", cues=["converges", "reaches the minimum"]),
+    RubricItem(id="diverges", criterion="d", cues=["does not converge", "diverges"]),
+    RubricItem(
+        id="linear",
+        criterion="l",
+        cues=["scale the learning rate linearly with the batch size", "learning rate proportional to batch size"],
+    ),
+    RubricItem(id="fewer", criterion="f", cues=["fewer updates per epoch"]),
+    RubricItem(
+        id="small-batch-first",
+        criterion="batch 16 reaches the target in fewer epochs",
+        cues=["batch 16 first", "smaller batch reaches the target first"],
+        against=["batch 1024 first", "larger batch reaches the target first"],
+    ),
+]
+PROMPT = "You move from batch 100 to batch 500. Does the run still converge, and how many updates per epoch?"
+
+
+def ticks(answer: str) -> set[str]:
+    return suggested_items(answer, RUBRIC, PROMPT)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("It converged within a few epochs.", {"converges"}),
+        ("Training reached the minimum.", {"converges"}),
+        ("It does not converge: the loss blows up.", {"diverges"}),
+        ("It won't converge at that rate.", {"diverges"}),
+        ("Training never converges here.", {"diverges"}),
+        ("Not only does it converge, it is faster.", {"converges"}),
+    ],
+)
+def test_negation_decides_which_of_two_opposite_items_ticks(answer, expected):
+    assert ticks(answer) == expected
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Raise the step size in proportion to the batch size.",
+        "The LR should scale linearly with batch size.",
+        "Increase the learning-rate proportionally to the batch.",
+    ],
+)
+def test_paraphrases_and_word_forms_tick_without_the_cue_words(answer):
+    assert "linear" in ticks(answer)
+
+
+def test_the_opposite_direction_does_not_tick():
+    assert "fewer" in ticks("There are fewer optimizer steps in each epoch.")
+    assert "fewer" not in ticks("There are more optimizer steps in each epoch.")
+
+
+def test_words_copied_from_the_prompt_tick_nothing():
+    assert ticks(PROMPT) == set()
+    assert ticks("You move from batch 100 to batch 500; does the run still converge?") == set()
+
+
+def test_a_wrong_pick_never_ticks_the_item_for_the_right_one():
+    assert "small-batch-first" in ticks("The smaller batch reaches the target first, in fewer epochs.")
+    wrong = "The larger batch reaches the target first; the smaller batch is slower per epoch."
+    assert "small-batch-first" not in ticks(wrong)
+
+
+def test_british_and_american_spellings_match():
+    item = [RubricItem(id="gen", criterion="g", cues=["generalizes worse"])]
+    assert suggested_items("The large batch generalises worse.", item) == {"gen"}
