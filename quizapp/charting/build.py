@@ -24,6 +24,7 @@ MAX_POINTS = 200
 MAX_LINES = 6
 TITLES = {
     "update_loss": "loss per update",
+    "grad_norm": "gradient norm per update",
     "train_loss": "training loss",
     "val_loss": "validation loss",
     "train_acc": "training accuracy",
