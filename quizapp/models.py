@@ -29,9 +29,27 @@ class RubricItem(Strict):
     )
 
 
+def _unique_ids(items: list[RubricItem]) -> list[RubricItem]:
+    ids = [item.id for item in items]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ValueError(f"rubric item ids repeat: {repeated}")
+    return items
+
+
 class FollowUp(Strict):
+    """What an interviewer asks next, with the answer they want and, where it fits, a short rubric."""
+
     question: str = Field(min_length=1)
     answer: str = Field(min_length=1)
+    rubric: list[RubricItem] = Field(default_factory=list, max_length=4)
+
+    @field_validator("rubric")
+    @classmethod
+    def _short_rubric(cls, items: list[RubricItem]) -> list[RubricItem]:
+        if len(items) == 1:
+            raise ValueError("a follow-up's rubric has 2 to 4 items, or none")
+        return _unique_ids(items)
 
 
 class Prediction(Strict):
@@ -81,11 +99,7 @@ class Question(Strict):
     @field_validator("rubric")
     @classmethod
     def _unique_rubric_ids(cls, items: list[RubricItem]) -> list[RubricItem]:
-        ids = [item.id for item in items]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise ValueError(f"rubric item ids repeat: {repeated}")
-        return items
+        return _unique_ids(items)
 
     @property
     def misconception(self) -> str | None:
