@@ -3,7 +3,8 @@
 `step_memory(build, device)` calls `build` (which makes the model, the optimizer and the
 step, and returns the step), runs warm-up steps (so lazily made optimizer state exists),
 then one measured step, and reports the bytes live at each point, counted from just before
-`build`: what was already allocated (the data, say) is left out.
+`build`: what was already allocated (the data, say) is left out. `steps_memory` does the
+same for several steps that share one model (one per batch size, say), measured in turn.
 
 - CUDA: the caching allocator's own counters, `torch.cuda.memory_allocated` and
   `torch.cuda.max_memory_allocated` after `torch.cuda.reset_peak_memory_stats`.
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import gc
 import heapq
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -60,9 +61,18 @@ def method(device: torch.device) -> str:
 
 
 def step_memory(build: Callable[[], Step], device: torch.device, *, warmup: int = 1) -> StepMemory:
-    """Build a training step, run `warmup` steps, and measure one more. Garbage collection waits meanwhile."""
+    """Build a training step, run `warmup` steps, and measure one more."""
+    return steps_memory(lambda: [build()], device, warmup=warmup)[0]
+
+
+def steps_memory(build: Callable[[], Sequence[Step]], device: torch.device, *, warmup: int = 1) -> list[StepMemory]:
+    """Build steps that share one model, run the first `warmup` times, then measure each in turn.
+
+    Garbage collection waits meanwhile: a collection in the middle would free objects that
+    were not the steps'.
+    """
     enabled = gc.isenabled()
-    gc.disable()  # a collection in the middle would free objects that are not the step's
+    gc.disable()
     try:
         return _cuda(build, device, warmup) if device.type == "cuda" else _cpu(build, warmup)
     finally:
@@ -70,37 +80,41 @@ def step_memory(build: Callable[[], Step], device: torch.device, *, warmup: int 
             gc.enable()
 
 
-def _cuda(build: Callable[[], Step], device: torch.device, warmup: int) -> StepMemory:
+def _cuda(build: Callable[[], Sequence[Step]], device: torch.device, warmup: int) -> list[StepMemory]:
     torch.cuda.synchronize(device)
     base = torch.cuda.memory_allocated(device)
-    step = build()
+    steps = build()
     torch.cuda.synchronize(device)
     built = torch.cuda.memory_allocated(device) - base
     for _ in range(warmup):
+        steps[0]()
+    found: list[tuple[int, int]] = []
+    for step in steps:
+        torch.cuda.synchronize(device)
+        resident = torch.cuda.memory_allocated(device) - base
+        torch.cuda.reset_peak_memory_stats(device)
         step()
-    torch.cuda.synchronize(device)
-    resident = torch.cuda.memory_allocated(device) - base
-    torch.cuda.reset_peak_memory_stats(device)
-    step()
-    torch.cuda.synchronize(device)
-    peak = torch.cuda.max_memory_allocated(device) - base
-    del step
+        torch.cuda.synchronize(device)
+        found.append((resident, torch.cuda.max_memory_allocated(device) - base))
+    del steps, step
     gc.collect(0)
     torch.cuda.synchronize(device)
-    return StepMemory(built, resident, peak, torch.cuda.memory_allocated(device) - base)
+    unreleased = torch.cuda.memory_allocated(device) - base
+    return [StepMemory(built, resident, peak, unreleased) for resident, peak in found]
 
 
-def _cpu(build: Callable[[], Step], warmup: int) -> StepMemory:
+def _cpu(build: Callable[[], Sequence[Step]], warmup: int) -> list[StepMemory]:
     with _allocations() as records:
-        step = build()
+        steps = build()
         with record_function(_BUILT):
             pass
         for _ in range(warmup):
-            step()
-        with record_function(_STEP):
-            step()
-        del step
-        gc.collect(0)  # what the step made in reference cycles goes too, so the accounting can close
+            steps[0]()
+        for step in steps:
+            with record_function(_STEP):
+                step()
+        del steps, step
+        gc.collect(0)  # what the steps made in reference cycles goes too, so the accounting can close
     return _walk(records)
 
 
@@ -115,22 +129,24 @@ def _allocations() -> Iterator[list[list[Any]]]:
         records.extend(_disable_profiler_legacy())
 
 
-def _walk(records: list[list[Any]]) -> StepMemory:
-    """Add up the allocation reports in order: bytes live at the markers, and the most during the step."""
+def _walk(records: list[list[Any]]) -> list[StepMemory]:
+    """Add up the allocation reports in order: bytes live at the markers, and the most during each step."""
     ordered = records[0] if len(records) == 1 else heapq.merge(*records, key=lambda r: r.start_us())
-    live, marks, peak, inside = 0, {}, 0, False
+    live, built, steps = 0, None, []  # steps: [bytes live at its start, the most during it]
+    inside = False
     for record in ordered:
         kind = record.kind()
         if kind == "memory_alloc":
             live += record.cpu_memory_usage()
             if inside:
-                peak = max(peak, live)
-        elif kind == "push" and record.name() in (_BUILT, _STEP):
-            marks[record.name()] = live
-            if record.name() == _STEP:
-                inside, peak = True, live
+                steps[-1][1] = max(steps[-1][1], live)
+        elif kind == "push" and record.name() == _BUILT:
+            built = live
+        elif kind == "push" and record.name() == _STEP:
+            inside = True
+            steps.append([live, live])
         elif kind == "pop" and record.name() == _STEP:
             inside = False
-    if set(marks) != {_BUILT, _STEP}:
-        raise RuntimeError(f"the profiler recorded no markers of the measured step (found {sorted(marks)})")
-    return StepMemory(built=marks[_BUILT], resident=marks[_STEP], peak=peak, unreleased=live)
+    if built is None or not steps:
+        raise RuntimeError("the profiler recorded none of the markers of the measured steps")
+    return [StepMemory(built=built, resident=resident, peak=peak, unreleased=live) for resident, peak in steps]

@@ -197,16 +197,18 @@ OBSERVABLES = Table(
 )
 
 
-def training_step(
-    x: torch.Tensor, y: torch.Tensor, params: Params, variant: str, seed: int, device: torch.device
-) -> Step:
-    """Build the model and optimizer for one variant and return one full training step.
+def training_steps(
+    batches: list[tuple[torch.Tensor, torch.Tensor]], params: Params, variant: str, seed: int, device: torch.device
+) -> list[Step]:
+    """Build the model and optimizer for one variant and return a full training step on each batch.
 
     Gradients stay allocated between steps (`zero_grad(set_to_none=False)`), so what is live at
     the start of a step is exactly weights + gradients + optimizer state. The optimizers run
     their per-tensor loops (`foreach=False`) on every device, so the temporaries of the update
     are the same everywhere.
     """
+    import functools
+
     import torch
     from torch import nn
     from torch.utils.checkpoint import checkpoint
@@ -216,7 +218,7 @@ def training_step(
         width = params.hidden * EXPANSION
         net = nn.ModuleDict(
             {
-                "inp": nn.Linear(x.shape[1], params.hidden),
+                "inp": nn.Linear(batches[0][0].shape[1], params.hidden),
                 "blocks": nn.ModuleList(
                     nn.Sequential(nn.Linear(params.hidden, width), nn.GELU(), nn.Linear(width, params.hidden))
                     for _ in range(params.blocks)
@@ -230,7 +232,7 @@ def training_step(
         optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, foreach=False)
     checkpointed = variant == CHECKPOINTED
 
-    def step() -> None:
+    def step(x: torch.Tensor, y: torch.Tensor) -> None:
         optimizer.zero_grad(set_to_none=False)
         h = net["inp"](x)
         for block in net["blocks"]:
@@ -238,11 +240,11 @@ def training_step(
         nn.functional.cross_entropy(net["out"](h), y).backward()
         optimizer.step()
 
-    return step
+    return [functools.partial(step, x, y) for x, y in batches]
 
 
 def experiment(params: Params, ctx: Context) -> Measured:
-    """Each seed, variant and batch size: a fresh model, one warm-up step, one measured step."""
+    """Each seed and variant: a fresh model, one warm-up step at the smallest batch, one measured step per batch."""
     import functools
 
     import torch
@@ -257,18 +259,16 @@ def experiment(params: Params, ctx: Context) -> Measured:
     ctx.tracker.enter("measure")
     keys = ("peak", "resident", "built")
     found: dict[str, dict[str, list[list[int]]]] = {k: {v: [] for v in VARIANTS} for k in keys}
-    total, done = len(ctx.seeds) * len(VARIANTS) * len(params.batch_sizes), 0
+    total, done = len(ctx.seeds) * len(VARIANTS), 0
     for seed in ctx.seeds:
         order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))
+        batches = [(inputs[order[:b]].to(device), labels[order[:b]].to(device)) for b in params.batch_sizes]
         for variant in VARIANTS:
-            row: list[StepMemory] = []
-            for batch in params.batch_sizes:
-                ctx.tracker.check_cancel()
-                x, y = inputs[order[:batch]].to(device), labels[order[:batch]].to(device)
-                build = functools.partial(training_step, x, y, params, variant, seed, device)
-                row.append(memory.step_memory(build, device))
-                done += 1
-                ctx.tracker.update(done / total)
+            ctx.tracker.check_cancel()
+            build = functools.partial(training_steps, batches, params, variant, seed, device)
+            row: list[StepMemory] = memory.steps_memory(build, device)
+            done += 1
+            ctx.tracker.update(done / total)
             for key in keys:
                 found[key][variant].append([getattr(m, key) for m in row])
     param_bytes = found["built"][SGD][0][0]
@@ -285,7 +285,7 @@ def evidence(
     param_bytes: int,
     method: str,
 ) -> Measured:
-    """The measurements, with a chart of peak memory per batch and each variant's fitted line."""
+    """The measurements, with curves of peak and resident memory per batch size and each variant's fitted line."""
     measured = Measured(
         seeds=seeds,
         variants=list(VARIANTS),
@@ -297,13 +297,14 @@ def evidence(
     )
     measured.series = [
         Series(
-            metric="peak_mib",
+            metric=f"{key}_mib",
             variant=variant,
             seed=seed,
             x_label="batch_size",
             x=[float(b) for b in params.batch_sizes],
-            y=[p / MIB for p in measured.peak[variant][i]],
+            y=[p / MIB for p in getattr(measured, key)[variant][i]],
         )
+        for key in ("peak", "resident")
         for variant in VARIANTS
         for i, seed in enumerate(seeds)
     ]
@@ -312,7 +313,8 @@ def evidence(
     measured.notes = [
         f"residual MLP on the digits: 64-{params.hidden}, {params.blocks} blocks of {params.hidden}-{width}-"
         f"{params.hidden} (GELU) added to the stream, {params.hidden}-10; float32; parameters "
-        f"{param_bytes / MIB:.3f} MiB. One warm-up step, then one measured step per batch size.",
+        f"{param_bytes / MIB:.3f} MiB. Per seed and variant a fresh model makes one warm-up step at the smallest "
+        "batch, then one measured step at each batch size in turn.",
         "SGD without momentum; Adam with its two moment buffers; checkpointing: torch.utils.checkpoint "
         "(use_reentrant=False) around every block. Gradients stay allocated between steps.",
         f"memory_method: {method}.",

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from sims.memory import StepMemory, method, step_memory
+from sims.memory import StepMemory, method, step_memory, steps_memory
 
 CPU = torch.device("cpu")
 FLOATS = 250_000  # a float32 tensor of exactly 1,000,000 bytes
@@ -79,6 +79,27 @@ def test_adam_keeps_two_buffers_the_size_of_the_weights():
     # exp_avg and exp_avg_sq per parameter, and a 4-byte step counter per parameter tensor
     assert adam.resident - sgd.resident == 2 * PARAM_BYTES + 4 * PARAM_TENSORS
     assert adam.built == sgd.built  # Adam makes its state at the first step, not before
+
+
+def test_steps_sharing_one_model_measure_as_each_would_alone():
+    x, y = torch.randn(64, 20), torch.randint(0, 5, (64,))
+
+    def build(sizes):
+        model = nn.Sequential(nn.Linear(20, 300), nn.ReLU(), nn.Linear(300, 5))
+        opt = torch.optim.Adam(model.parameters(), foreach=False)
+
+        def step(n):
+            opt.zero_grad(set_to_none=False)
+            nn.functional.cross_entropy(model(x[:n]), y[:n]).backward()
+            opt.step()
+
+        return [lambda n=n: step(n) for n in sizes]
+
+    together = steps_memory(lambda: build([8, 32, 64]), CPU)
+    alone = [steps_memory(lambda n=n: build([n]), CPU)[0] for n in (8, 32, 64)]
+    assert len({m.resident for m in together}) == 1
+    assert [m.peak for m in together] == [m.peak for m in alone]
+    assert together[0].peak < together[1].peak < together[2].peak
 
 
 def test_the_same_step_measures_the_same_every_time():
