@@ -243,26 +243,46 @@ def training_steps(
     return [functools.partial(step, x, y) for x, y in batches]
 
 
+def digit_batches(params: Params, seed: int, device: torch.device) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """One batch of each size, drawn from the digits in the seed's own order, on the device before measuring."""
+    import torch
+
+    from sims import data
+    from sims.datasizes import DIGITS_VAL_FRACTION
+
+    train = data.digits(DIGITS_VAL_FRACTION).train
+    inputs, labels = train.x[0], train.y[0, :, 0]
+    order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))
+    return [(inputs[order[:b]].to(device), labels[order[:b]].to(device)) for b in params.batch_sizes]
+
+
+def textbook(params: Params, seeds: list[int], device: torch.device) -> None:
+    """The same training steps with nothing measured: what the measurement costs on top, for the benchmark."""
+    for seed in seeds:
+        batches = digit_batches(params, seed, device)
+        for variant in VARIANTS:
+            steps = training_steps(batches, params, variant, seed, device)
+            steps[0]()
+            for step in steps:
+                step()
+
+
 def experiment(params: Params, ctx: Context) -> Measured:
     """Each seed and variant: a fresh model, one warm-up step at the smallest batch, one measured step per batch."""
     import functools
 
     import torch
 
-    from sims import data, memory
-    from sims.datasizes import DIGITS_VAL_FRACTION
+    from sims import memory
 
     device = ctx.device if ctx.device.type in ("cuda", "cpu") else torch.device("cpu")
-    train = data.digits(DIGITS_VAL_FRACTION).train
-    inputs, labels = train.x[0], train.y[0, :, 0]
     ctx.plan(measure=1.0)
     ctx.tracker.enter("measure")
     keys = ("peak", "resident", "built")
     found: dict[str, dict[str, list[list[int]]]] = {k: {v: [] for v in VARIANTS} for k in keys}
     total, done = len(ctx.seeds) * len(VARIANTS), 0
     for seed in ctx.seeds:
-        order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))
-        batches = [(inputs[order[:b]].to(device), labels[order[:b]].to(device)) for b in params.batch_sizes]
+        batches = digit_batches(params, seed, device)
         for variant in VARIANTS:
             ctx.tracker.check_cancel()
             build = functools.partial(training_steps, batches, params, variant, seed, device)
@@ -347,5 +367,6 @@ SIM = Simulation(
     params_model=Params,
     table=OBSERVABLES,
     experiment=experiment,
+    textbook=textbook,
 )
 run = SIM.run

@@ -5,7 +5,7 @@ import itertools
 import pytest
 import torch
 
-from sims.memory_scaling import ADAM, CHECKPOINTED, SGD, SIM, VARIANTS
+from sims.memory_scaling import ADAM, CHECKPOINTED, SGD, SIM, VARIANTS, digit_batches, textbook, training_steps
 from sims.spec import ParamError
 
 SEEDS = [0, 1, 2]
@@ -113,3 +113,10 @@ def test_on_cuda_the_allocator_gives_the_same_picture():
     assert found.observable("adam_extra_state_ratio").value == pytest.approx(2.0, abs=0.1)
     assert found.observable("checkpoint_saving").value > 0.4
     assert any("max_memory_allocated" in note for note in found.notes)
+
+
+def test_the_textbook_version_trains_the_same_steps_unmeasured():
+    params = SIM.params({"batch_sizes": [4, 8, 16], "hidden": 8, "blocks": 1})
+    steps = training_steps(digit_batches(params, 0, torch.device("cpu")), params, CHECKPOINTED, 0, torch.device("cpu"))
+    assert len(steps) == 3
+    textbook(params, [0], torch.device("cpu"))
