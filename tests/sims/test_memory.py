@@ -136,3 +136,36 @@ def test_cuda_measures_a_known_tensor_and_adams_buffers():
     assert sgd.built == pytest.approx(param_bytes, rel=0.01)
     assert (adam.resident - sgd.resident) / param_bytes == pytest.approx(2.0, rel=0.02)
     assert sgd.unreleased == 0
+
+
+def test_the_cuda_path_reads_the_allocator_counters_around_each_step(monkeypatch):
+    """Without a GPU: fake counters stand in for the caching allocator's, to check what is read when."""
+    counters = {"allocated": 1000, "peak": 1000}  # 1000 bytes were allocated before (the data)
+
+    def allocate(n: int) -> None:
+        counters["allocated"] += n
+        counters["peak"] = max(counters["peak"], counters["allocated"])
+
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda device: None)
+    monkeypatch.setattr(torch.cuda, "memory_allocated", lambda device: counters["allocated"])
+    monkeypatch.setattr(torch.cuda, "max_memory_allocated", lambda device: counters["peak"])
+    monkeypatch.setattr(
+        torch.cuda, "reset_peak_memory_stats", lambda device: counters.update(peak=counters["allocated"])
+    )
+    monkeypatch.setattr("sims.memory._start_cuda_libraries", lambda device: None)
+    state = []
+
+    def build():
+        allocate(40)  # weights
+
+        def step(activations: int) -> None:
+            if not state:  # optimizer state, made at the first step
+                allocate(80)
+                state.append("made")
+            allocate(activations)
+            allocate(-activations)
+
+        return [lambda: step(10), lambda: step(30)]
+
+    found = steps_memory(build, torch.device("cuda"))
+    assert found == [StepMemory(40, 120, 130, 120), StepMemory(40, 120, 150, 120)]
