@@ -94,8 +94,9 @@ def relative(new: float, old: float) -> float:
 
 
 def grows_with_batch(evidence: Measured, seed_index: int, _: str | None) -> str:
-    """Adam's run: does the part live at the start of each step grow more from the smallest batch to the
-    largest, or the part that comes and goes inside the step?"""
+    """In Adam's run, which grows more from the smallest batch to the largest: the bytes live at a step's start,
+    or the bytes the step makes and frees?
+    """
     resident, peak = evidence.resident[ADAM][seed_index], evidence.peak[ADAM][seed_index]
     fixed = resident[-1] - resident[0]
     inside = (peak[-1] - resident[-1]) - (peak[0] - resident[0])
