@@ -10,6 +10,7 @@ from sims import (
     data_order_and_optimizers,
     data_parallel,
     data_repetition,
+    double_descent_epochs,
     epochs_overfitting,
     grad_accumulation,
     large_batch_gap,
@@ -17,6 +18,7 @@ from sims import (
     lr_batch_scaling,
     lr_range_test,
     memory_and_throughput,
+    memory_scaling,
     noise_scale,
     online_vs_batch_drift,
     out_of_core,
@@ -54,6 +56,8 @@ SIMULATIONS: dict[str, Simulation] = {
         adam_batch_scaling,
         data_repetition,
         clipping_spikes,
+        double_descent_epochs,
+        memory_scaling,
     )
 }
 

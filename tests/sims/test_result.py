@@ -28,6 +28,8 @@ SMALL = {
     "adam_batch_scaling": {"ks": [2], "epochs": 2, "train_size": 256},
     "data_repetition": {"updates": 64, "val_size": 200},
     "clipping_spikes": {"epochs": 2},
+    "double_descent_epochs": {"epochs": 100, "train_size": 100},
+    "memory_scaling": {"batch_sizes": [16, 32, 64], "hidden": 16, "blocks": 2},
 }
 
 

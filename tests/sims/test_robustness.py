@@ -96,6 +96,9 @@ INCIDENTAL: dict[str, tuple[Move, ...]] = {
     "data_repetition": (move("lr"), move("hidden"), move("updates", multiple=16), move("batch_size"), move("features")),
     # The rate is the point (how far past the stability edge); so is the batch, whose noise sets the edge.
     "clipping_spikes": (move("epochs"), move("hidden"), move("comfortable_lr")),
+    # The label noise, the fast features per sample and the slow scale are the point: the bump needs all three.
+    "double_descent_epochs": (move("lr"), move("epochs"), move("train_size"), move("slow_features")),
+    "memory_scaling": (move("hidden"), move("blocks"), move("batch_sizes")),
     "data_parallel": (move("lr"), move("epochs"), move("hidden"), move("batch_per_worker")),
     # GroupNorm splits the width into 4 groups.
     "batchnorm_batch_size": (
