@@ -59,6 +59,9 @@ class GradingScreen(QuizScreen):
                 yield Static(f"{i}. {follow_up.question}", classes="follow-up")
                 with Collapsible(title="answer", collapsed=True):
                     yield Static(follow_up.answer)
+                    if follow_up.rubric:
+                        covers = "\n".join(f"• {item.criterion}" for item in follow_up.rubric)
+                        yield Static(f"A good answer covers:\n{covers}", classes="follow-up-rubric")
         yield Footer()
 
     def on_mount(self) -> None:

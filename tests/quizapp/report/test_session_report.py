@@ -2,7 +2,8 @@
 
 import re
 
-from quizapp.bank import load_bank
+from quizapp.bank import Bank, load_bank
+from quizapp.models import FollowUp, RubricItem
 from quizapp.practice import Practice
 from quizapp.report.export import session_text
 from quizapp.store import Store
@@ -105,3 +106,25 @@ def test_cancelled_failed_unrun_and_removed_questions_each_say_what_happened(tmp
             assert "No prediction was checked against a finished run" in text or "No prediction has been" in text
             gone = session_text(store, bank, removed, fmt)
             assert "no longer in the question bank" in gone and "(removed)" in gone
+
+
+def test_a_follow_ups_own_rubric_is_in_both_formats(tmp_path):
+    """What a good answer to the interviewer's next question covers, under that question's answer."""
+    shipped = fast_questions(load_bank(), 1)[0]
+    follow_up = FollowUp(
+        question="And on 64 GPUs?",
+        answer="The global batch is 64 times the per-GPU batch.",
+        rubric=[
+            RubricItem(id="global", criterion="Multiplies the per-GPU batch by the GPU count."),
+            RubricItem(id="rate", criterion="Says the rate must be retuned for the global batch."),
+        ],
+    )
+    question = shipped.model_copy(update={"follow_ups": [*shipped.follow_ups, follow_up]})
+    bank = Bank([question])
+    with Store(tmp_path / "s.db") as store:
+        practice = Practice.start(store, bank, "deeper", [question])
+        answer_fully(practice, "an answer", right=True, confidence=None)
+        markdown = session_text(store, bank, practice.record.id, "md")
+        html = session_text(store, bank, practice.record.id, "html")
+    assert "A good answer covers:\n   - Multiplies the per-GPU batch by the GPU count." in markdown
+    assert "<li>Says the rate must be retuned for the global batch.</li>" in html
