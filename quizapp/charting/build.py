@@ -25,6 +25,9 @@ MAX_LINES = 6
 TITLES = {
     "update_loss": "loss per update",
     "grad_norm": "gradient norm per update",
+    "noise_scale": "gradient noise scale (B_simple)",
+    "peak_mib": "peak memory (MiB)",
+    "resident_mib": "memory kept between steps (MiB)",
     "train_loss": "training loss",
     "val_loss": "validation loss",
     "train_acc": "training accuracy",
@@ -91,6 +94,8 @@ def draw(choice: Choice, result: SimResult) -> Chart | None:
             if not runs:
                 continue
             xs, ys = median_line(runs, {d.seed for d in result.diverged if d.variant == variant})
+            if choice.log_x:  # epoch 0 has no place on a log axis
+                xs, ys = [x for x in xs if x > 0], [y for x, y in zip(xs, ys, strict=True) if x > 0]
             if per_epoch is not None:
                 xs = [x / per_epoch[variant] for x in xs]
             lines.append(
@@ -110,7 +115,7 @@ def draw(choice: Choice, result: SimResult) -> Chart | None:
         X_TITLES.get(x_kind, x_kind.replace("_", " ")),
         heading,
         lines,
-        log_x=x_kind in LOG_AXES,
+        log_x=x_kind in LOG_AXES or choice.log_x,
         log_y=choice.log_y if metrics == list(choice.metrics) else None,
         percent=metrics[0] in PERCENT,
         x_integer=x_kind in COUNT_AXES,

@@ -27,10 +27,11 @@ DEFAULT = (
     "train_loss",
     "final_loss",
 )
-NOISE_WORDS = {"jagged", "noise", "noisy", "noisiest", "smooth", "smoothest", "monotonic"}
+NOISE_WORDS = {"jagged", "noise", "noisy", "noisiest", "smooth", "smoothest", "monotonic", "spike", "spikes"}
 DIVERGENCE_WORDS = {"diverge", "diverged", "diverges", "diverging", "blew", "critical"}
 THROUGHPUT_WORDS = {"wall", "throughput", "fastest"}
 STEPS_WORDS = {"steps", "speedup", "target"}
+SAME_WORDS = {"match", "matches", "equal", "equals", "identical", "differ", "coincide"}
 
 
 class Choice(BaseModel):
@@ -43,6 +44,7 @@ class Choice(BaseModel):
     rows: bool = False  # a per-variant number from the run's metric table rather than a curve
     by_epoch: bool = False  # per-update curves of different batch sizes placed by epoch, so they line up
     log_y: bool | None = None  # None: log when the values span more than 20x
+    log_x: bool = False  # epochs on a log axis, for what happens over decades of training
     variant: str | None = None  # the variant the prediction names, to narrow a crowded chart to its group
     words: frozenset[str] = frozenset()  # the question's words, to pick one kind of run in a crowded chart
     fallback: tuple[str, ...] = DEFAULT
@@ -51,13 +53,19 @@ class Choice(BaseModel):
 def choose(question: Question) -> Choice:
     """The chart for a question: rules on the observable's words first, then the prompt's and the tags'."""
     observable = question.prediction.observable
-    described = _words(observable.replace("_", " "), _description(question))
+    described_text = f"{observable.replace('_', ' ')} {_description(question)}".lower()
+    described = _words(described_text)
     prompt_text = f"{question.prompt} {question.prediction.prompt}".lower()
     tags = _words(" ".join(question.tags))
     base = {"variant": question.prediction.variant, "words": _words(prompt_text) | tags}
 
-    if described & {"memory", "chunk", "chunks"}:
-        return Choice(rule="memory", metrics=("peak_memory_mib",), rows=True, **base)
+    if described & {"memory", "chunk", "chunks", "checkpointing"}:
+        # A table of peaks per batch size, or the measured peak against the batch size where the run draws one.
+        return Choice(rule="memory", metrics=("peak_memory_mib",), rows=True, fallback=("peak_mib", *DEFAULT), **base)
+    if "descent" in described:
+        return Choice(rule="double descent", metrics=("val_loss", "train_loss"), log_x=True, **base)
+    if "noise scale" in described_text:
+        return Choice(rule="noise scale", metrics=("noise_scale",), **base)
     if {"range", "test"} <= tags:
         return Choice(rule="range test", metrics=("loss_vs_rate",), **base)
     if described & THROUGHPUT_WORDS or "per second" in observable.replace("_", " "):
@@ -74,12 +82,14 @@ def choose(question: Question) -> Choice:
     if "updates" in described:
         return Choice(rule="update count", metrics=("update_loss",), **base)
     both = "training loss" in prompt_text and "validation loss" in prompt_text
-    if described & {"validation", "val"}:
+    if described & {"validation", "val", "held", "test"}:
         return Choice(rule="validation", metrics=("val_loss", "train_loss") if both else ("val_loss",), **base)
     if "loss" in described:
         return Choice(rule="training loss", metrics=("train_loss", "val_loss") if both else ("train_loss",), **base)
     if described & DIVERGENCE_WORDS:
         return Choice(rule="divergence", metrics=("update_loss",), **base)
+    if described & SAME_WORDS:  # two ways to one training: their loss curves lie on each other, or part
+        return Choice(rule="same training", metrics=("update_loss",), **base)
     return Choice(rule="default", metrics=(), **base)
 
 

@@ -7,6 +7,7 @@ import sys
 from quizapp.bank import load_bank
 from quizapp.charting import Chart, Line, LiveChart, choose, make_chart
 from quizapp.charting.build import focus
+from quizapp.models import Question
 from quizapp.report.charts import question_chart
 from sims.result import CurvePoints, Series, SimResult
 
@@ -127,3 +128,41 @@ def test_chart_is_plain_data_that_survives_a_json_round_trip():
     chart = make_chart("loss", "epoch", "loss", [Line(label="a", x=[0, 1], y=[1.0, 0.5], diverged=True)])
     assert Chart.model_validate_json(chart.model_dump_json()) == chart
     assert chart.lines[0].shown_label == "a (diverged)"
+
+
+def asked(sim: str, observable: str, kind: str = "bool", **params) -> Question:
+    prediction = {"prompt": "?", "kind": kind, "observable": observable}
+    if kind == "choice":
+        prediction["choices"] = ["a", "b"]
+    return Question.model_validate(
+        {
+            "id": "q",
+            "topic": "t",
+            "difficulty": "easy",
+            "tags": ["t"],
+            "prompt": "?",
+            "model_answer": "m",
+            "pitfall": "p",
+            "explanation": "e",
+            "rubric": [{"id": i, "criterion": i} for i in "abc"],
+            "follow_ups": [{"question": "f?", "answer": "a"}],
+            "prediction": prediction,
+            "simulation": {"name": sim, "params": params},
+        }
+    )
+
+
+def test_the_newer_simulations_get_the_curve_their_question_is_about():
+    from quizapp.charting.build import draw
+    from sims.registry import get
+
+    double = choose(asked("double_descent_epochs", "second_descent"))
+    assert double.rule == "double descent" and double.log_x
+    chart = draw(double, get("double_descent_epochs").run({"epochs": 100, "train_size": 100}, seeds=[0]))
+    assert chart.log_x and all(x > 0 for line in chart.lines for x in line.x)  # decades of epochs, epoch 0 left out
+    assert choose(asked("noise_scale", "grows_as_loss_falls")).metrics == ("noise_scale",)
+    memory = choose(asked("memory_scaling", "checkpointing_cuts", "choice"))
+    chart = draw(memory, get("memory_scaling").run({"batch_sizes": [16, 32, 64], "hidden": 16, "blocks": 2}, seeds=[0]))
+    assert chart is not None and "memory" in chart.title.lower()
+    assert choose(asked("clipping_spikes", "loss_spikes", "number")).metrics == ("update_loss",)
+    assert choose(asked("clipping_spikes", "best_threshold", "choice")).metrics[0] == "val_loss"
