@@ -2,14 +2,18 @@
 
 For each batch size one model trains alone for a couple of epochs: the fastest epoch
 gives time per epoch and samples per second. Each seed is one round over every batch size
-in turn, so load from outside the run falls on all batch sizes alike. Memory: on CUDA the
-allocator's own peak (`torch.cuda.max_memory_allocated`); elsewhere an estimate from
-tensor sizes (weights, gradients, and each layer's activations and their gradients for
-one batch, float32), labelled as such in the result.
+in turn, so load from outside the run falls on all batch sizes alike. Memory is measured
+(`sims.memory`: CUDA's allocator counters on a GPU, the CPU allocator's own reports to the
+profiler elsewhere): for each batch size a fresh model is built inside the measurement and
+trains one epoch, and the peak is the most bytes live during that epoch, counted from before
+the model was built: the weights, their gradients, the batches the training loop gathers
+ahead, and each step's activations. The copies made while the model is assembled come before
+the epoch and are not counted; the dataset, already in memory, is not counted either.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
@@ -23,12 +27,15 @@ from sims.simulation import Simulation
 from sims.spec import Distinct, ParamsBase, label
 
 if TYPE_CHECKING:
+    import torch
+
     from sims.context import Context
     from sims.jobs import Job
+    from sims.memory import StepMemory
+    from sims.tracker import Tracker
 
 NAME = "memory_and_throughput"
 TRAIN_SIZE = digits_train_size()
-FLOAT_BYTES = 4
 
 
 class Params(ParamsBase):
@@ -48,7 +55,8 @@ class Measured(Evidence):
     """Timings and memory per batch size; nothing here is read from a loss curve."""
 
     seconds: dict[str, list[float]]  # batch size -> the fastest epoch of each seed's run
-    memory: dict[str, float]  # batch size -> peak bytes of one training step
+    memory: dict[str, float]  # batch size -> peak bytes while training one epoch, from before the model was built
+    resident: dict[str, float]  # batch size -> bytes live when that epoch starts: weights, gradients, the loop's plan
     samples: int  # training samples per epoch
 
 
@@ -83,7 +91,7 @@ OBSERVABLES = Table(
     Once(
         name="memory_grows_with_batch",
         kind="bool",
-        description="Whether peak memory rises with every step up in batch size.",
+        description="Whether peak memory (measured, see memory_method) rises with every step up in batch size.",
         read=lambda evidence, _: all(b > a for a, b in itertools.pairwise(memory_by_batch(evidence))),
     ),
     Once(
@@ -111,7 +119,8 @@ OBSERVABLES = Table(
     Once(
         name="peak_memory_bytes",
         kind="number",
-        description="Peak memory of one training step (see memory_method).",
+        description="Peak memory while training one epoch at this batch size, counted from before the model was "
+        "built: weights, gradients, the batches gathered ahead and one step's activations (see memory_method).",
         unit="bytes",
         variants=variants_of,
         read=lambda evidence, batch: evidence.memory[batch],
@@ -119,63 +128,66 @@ OBSERVABLES = Table(
 )
 
 
-def estimated_bytes(sizes: tuple[int, ...], batch: int) -> int:
-    """Weights and gradients, plus every layer's activations and their gradients for one batch."""
-    weights = sum(a * b + b for a, b in itertools.pairwise(sizes))
-    activations = batch * sum(sizes)
-    return FLOAT_BYTES * 2 * (weights + activations)
+MEASURED_STEP = (
+    "the measured step is one epoch of training at the batch size (every update, and the batches the training loop "
+    "gathers ahead of them) of a freshly built model; the dataset, already in memory, is not counted, nor are the "
+    "copies made while the model is assembled, which come before the epoch"
+)
 
 
-def measured_bytes(ctx: Context, job: Job) -> float:
-    """CUDA's own peak for one job, above what was already allocated (the dataset is)."""
+def epoch_memory(job: Job, device: torch.device, tracker: Tracker, span: tuple[float, float]) -> StepMemory:
+    """Build the job's model inside the measurement, then measure one epoch of its training as the step."""
     import torch
 
-    torch.cuda.synchronize(ctx.device)
-    torch.cuda.reset_peak_memory_stats(ctx.device)
-    before = torch.cuda.memory_allocated(ctx.device)
-    ctx.train(job)
-    return float(torch.cuda.max_memory_allocated(ctx.device) - before)
+    from sims import memory
+    from sims.loop import Trainer
+
+    with torch.no_grad():  # as the engine trains: the gradients are written out by hand
+        return memory.step_memory(lambda: Trainer(job, device, tracker, span).fit, device, warmup=0)
 
 
 def experiment(params: Params, ctx: Context) -> Measured:
-    """Each batch size and seed trains one model alone, timed; then one epoch per batch size for memory."""
+    """Each batch size and seed trains one model alone, timed; then one epoch per batch size, measured for memory."""
     from dataclasses import replace
 
-    from sims import data, problems
+    import torch
+
+    from sims import data, memory, problems
     from sims.callbacks import Divergence
     from sims.models import MLP
     from sims.runs import Run
 
-    base = problems.digits_mlp("timing", epochs=params.epochs)
+    problem = problems.digits_mlp("timing", epochs=params.epochs)
     sizes = (data.DIGITS_FEATURES, params.hidden, params.hidden, data.DIGITS_CLASSES)
-    base = replace(base, model=MLP(sizes), train=base.train.to(ctx.device), val=None, record=(Divergence(),))
+    base = replace(problem, model=MLP(sizes), train=problem.train.to(ctx.device), val=None, record=(Divergence(),))
     variants = variants_of(params)
-    on_cuda = ctx.device.type == "cuda"
+    # The CPU's reports reach the profiler and CUDA has its own counters; on any other device the CPU measures.
+    device = ctx.device if ctx.device.type in ("cuda", "cpu") else torch.device("cpu")
+    measured = base if device == ctx.device else replace(base, train=problem.train.to(device))
     ctx.plan(timing=1.0, memory=0.2)
     seconds: dict[str, list[float]] = {v: [] for v in variants}
     for seed in ctx.seeds:  # one round per seed over every batch size: a burst of outside load hits none alone
         for batch in params.batch_sizes:
             outcome = ctx.train(replace(base, runs=[Run(label(batch), seed, 0.01, batch)]))
             seconds[label(batch)].append(min(outcome.epoch_seconds))
-    memory: dict[str, float] = {}
-    for batch in params.batch_sizes:
-        if on_cuda:
-            job = replace(base, stage="memory", epochs=1, runs=[Run(label(batch), ctx.seeds[0], 0.01, batch)])
-            memory[label(batch)] = measured_bytes(ctx, job)
-        else:
-            memory[label(batch)] = float(estimated_bytes(sizes, batch))
-    method = (
-        "CUDA allocator peak (torch.cuda.max_memory_allocated) during one epoch, above what was allocated before"
-        if on_cuda
-        else "estimated from tensor sizes: weights, gradients, and one batch's activations and their gradients "
-        "(float32); not a measurement of the process"
-    )
+    peak: dict[str, float] = {}
+    resident: dict[str, float] = {}
+    ctx.tracker.enter("memory")
+    gc.collect()  # the timed runs' models go now, not during a measurement (freeing them there would be no step's)
+    for i, batch in enumerate(params.batch_sizes):
+        job = replace(measured, stage="memory", epochs=1, runs=[Run(label(batch), ctx.seeds[0], 0.01, batch)])
+        found = epoch_memory(job, device, ctx.tracker, (i / len(variants), 1 / len(variants)))
+        peak[label(batch)], resident[label(batch)] = float(found.peak), float(found.resident)
+    method = f"{memory.method(device)}; {MEASURED_STEP}"
+    if device != ctx.device:
+        method += f" (measured on the CPU: {ctx.device.type} has no allocator peak this measurement reads)"
     n = base.train.size
     return Measured(
         seeds=ctx.seeds,
         variants=variants,
         seconds=seconds,
-        memory=memory,
+        memory=peak,
+        resident=resident,
         samples=n,
         series=[
             Series(
@@ -194,7 +206,8 @@ def experiment(params: Params, ctx: Context) -> Measured:
                 values={
                     "epoch_seconds": min(seconds[v]),
                     "samples_per_second": n / min(seconds[v]),
-                    "peak_memory_mib": memory[v] / 2**20,
+                    "peak_memory_mib": peak[v] / 2**20,
+                    "live_at_epoch_start_mib": resident[v] / 2**20,
                 },
             )
             for v in variants

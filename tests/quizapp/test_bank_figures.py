@@ -260,21 +260,6 @@ FIGURES = [
         obs("final_train_loss", "shuffled sgd"),
         tol=0.2,
     ),
-    # hardware
-    Figure(
-        "hw-memory-grows-with-batch",
-        "explanation",
-        r"from about ([\d.]+) MiB at batch 16",
-        obs("peak_memory_bytes", "16", scale=1 / MIB),
-        tol=0.05,
-    ),
-    Figure(
-        "hw-memory-grows-with-batch",
-        "explanation",
-        r"to ([\d.]+) MiB at batch 1024",
-        obs("peak_memory_bytes", "1024", scale=1 / MIB),
-        tol=0.05,
-    ),
     # epochs
     Figure("epochs-val-loss-turns-up", "explanation", r"around epoch (\d+)", obs("best_epoch"), tol=0.2),
     Figure("epochs-val-loss-turns-up", "explanation", r"between epochs (\d+) and (\d+)", obs("best_epoch"), "range"),
