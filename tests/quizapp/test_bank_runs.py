@@ -14,8 +14,17 @@ BANK = load_bank()
 BASES = (0, 100, 200)
 
 
-@functools.cache
 def run(sim: str, params_json: str, base: int) -> SimResult:
+    """One run per distinct setting: params spelled out at their default values share the defaults' run."""
+    simulation = get(sim)
+    defaults = simulation.params().model_dump()
+    given = simulation.params(json.loads(params_json)).model_dump()
+    differing = {name: value for name, value in given.items() if value != defaults[name]}
+    return _run(sim, json.dumps(differing, sort_keys=True), base)
+
+
+@functools.cache
+def _run(sim: str, params_json: str, base: int) -> SimResult:
     return get(sim).run(json.loads(params_json), seeds=[base, base + 1, base + 2], device="cpu")
 
 
