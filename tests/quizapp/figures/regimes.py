@@ -1,0 +1,173 @@
+"""Figures quoted by questions/batch-size.toml, questions/gd-regimes.toml and questions/data-order.toml."""
+
+from __future__ import annotations
+
+from tests.quizapp.figures.readers import Figure, metric, obs, percent_behind, ratio
+
+FIGURES = [
+    # batch-size (questions/batch-size.toml)
+    Figure(
+        "bs-updates-at-500", "explanation", r"at batch 500 \(about ([\d.]+)\)", metric("500", "train_loss_after_epoch")
+    ),
+    Figure(
+        "bs-updates-at-500",
+        "explanation",
+        r"at batch 100 \(about ([\d.]+)\)",
+        metric("100", "train_loss_after_epoch"),
+        tol=0.05,
+    ),
+    Figure(
+        "bs-drop-last-count",
+        "explanation",
+        r"counted (\d+) steps per epoch with drop_last",
+        obs("updates_per_epoch_drop_last", "64"),
+        "exact",
+    ),
+    Figure(
+        "bs-drop-last-count", "explanation", r"drop_last and (\d+) without", obs("updates_per_epoch", "64"), "exact"
+    ),
+    Figure(
+        "bs-drop-last-count",
+        "explanation",
+        r"leftover batch holds (\d+) examples",
+        obs("last_batch_size", "64"),
+        "exact",
+    ),
+    Figure(
+        "bs-fixed-epochs-best-val-loss",
+        "explanation",
+        r"Batch 16 made ([\d,]+) updates",
+        obs("total_updates", "16"),
+        "exact",
+    ),
+    Figure(
+        "bs-fixed-epochs-best-val-loss", "explanation", r"batch 1024 made (\d+)", obs("total_updates", "1024"), "exact"
+    ),
+    Figure(
+        "bs-fixed-epochs-best-val-loss",
+        "explanation",
+        r"at a validation loss of about ([\d.]+)",
+        obs("final_val_loss", "16"),
+        tol=0.15,
+    ),
+    Figure(
+        "bs-fixed-epochs-best-val-loss",
+        "explanation",
+        r"and, at about ([\d.]+), is still far",
+        obs("final_val_loss", "1024"),
+    ),
+    Figure(
+        "bs-total-updates-20-epochs",
+        "explanation",
+        r"counted (\d+) updates per epoch",
+        obs("updates_per_epoch", "64"),
+        "exact",
+    ),
+    Figure("bs-total-updates-20-epochs", "explanation", r"and (\d+) in total", obs("total_updates", "64"), "exact"),
+    Figure(
+        "bs-lowest-loss-after-one-epoch",
+        "model_answer",
+        r"It makes (\d+) updates",
+        obs("updates_per_epoch", "32"),
+        "exact",
+    ),
+    Figure(
+        "bs-lowest-loss-after-one-epoch",
+        "model_answer",
+        r"against (\d+) for batch 3000",
+        obs("updates_per_epoch", "3000"),
+        "exact",
+    ),
+    Figure(
+        "bs-lowest-loss-after-one-epoch",
+        "explanation",
+        r"\(about ([\d.]+) against",
+        metric("100", "train_loss_after_epoch"),
+        tol=0.05,
+    ),
+    Figure(
+        "bs-lowest-loss-after-one-epoch",
+        "explanation",
+        r"against ([\d.]+)\)",
+        metric("32", "train_loss_after_epoch"),
+        tol=0.05,
+    ),
+    Figure(
+        "bs-lowest-loss-after-one-epoch",
+        "explanation",
+        r"batch 100 was about (\d+)% behind",
+        percent_behind(metric("32", "train_loss_after_epoch"), metric("100", "train_loss_after_epoch")),
+        tol=0.5,
+    ),
+    Figure(
+        "bs-digits-updates-batch-16",
+        "explanation",
+        r"counted (\d+) updates per epoch",
+        obs("updates_per_epoch", "16"),
+        "exact",
+    ),
+    # gd-regimes (questions/gd-regimes.toml)
+    Figure(
+        "regimes-lowest-loss-same-epochs",
+        "explanation",
+        r"between (\d+) and (\d+) times lower",
+        ratio(obs("final_train_loss", "full-batch"), obs("final_train_loss", "stochastic")),
+        "range",
+    ),
+    Figure(
+        "regimes-lowest-loss-same-epochs",
+        "explanation",
+        r"per epoch: 1, (\d+) and",
+        obs("updates_per_epoch", "mini-batch"),
+        "exact",
+    ),
+    Figure(
+        "regimes-lowest-loss-same-epochs",
+        "explanation",
+        r"per epoch: 1, \d+ and\s+(\d+)\.",
+        obs("updates_per_epoch", "stochastic"),
+        "exact",
+    ),
+    # data order (questions/data-order.toml)
+    Figure(
+        "order-sorted-vs-shuffled",
+        "explanation",
+        r"validation loss of about ([\d.]+)",
+        obs("final_val_loss", "shuffled sgd"),
+    ),
+    Figure(
+        "order-sorted-vs-shuffled",
+        "explanation",
+        r"against about ([\d.]+) for the sorted",
+        obs("final_val_loss", "sorted sgd"),
+    ),
+    Figure(
+        "order-sorted-accuracy",
+        "explanation",
+        r"validation accuracy of about ([\d.]+)",
+        obs("final_val_accuracy", "sorted sgd"),
+        tol=0.03,
+    ),
+    Figure(
+        "order-sorted-accuracy",
+        "explanation",
+        r"\(([\d.]+) to ([\d.]+) depending on the seed\)",
+        obs("final_val_accuracy", "sorted sgd"),
+        "range",
+    ),
+    Figure(
+        "order-sorted-accuracy",
+        "explanation",
+        r"shuffled run's ([\d.]+)",
+        obs("final_val_accuracy", "shuffled sgd"),
+        tol=0.03,
+    ),
+    Figure(
+        "order-sorted-accuracy",
+        "prompt",
+        r"shuffled run reaches about (\d+)%",
+        obs("final_val_accuracy", "shuffled sgd"),
+        tol=0.03,
+        scale=0.01,
+    ),
+]
