@@ -1,20 +1,21 @@
 """Which rubric items an answer seems to cover: a suggestion the learner confirms or undoes.
 
-A cue is a short phrase. It matches a sentence of the answer when every content word of the
-cue appears in that sentence, in any order, after both are reduced the same way: lower case,
+A cue is a short phrase. It matches a clause of the answer when every content word of the cue
+appears in that clause, in any order, after both are reduced the same way: lower case,
 British spellings folded into American ones, words stemmed (Snowball), and phrases a learner
 uses interchangeably mapped onto one concept ("step size" and "learning rate" are both `lr`).
-Three guards keep a match honest:
+A clause ends at a sentence's end, a dash or a bracket, and before a word that opens another
+("but", "because", "so", ", and"). Three guards keep a match honest:
 
-- Negation. A cue without a negation matches only a sentence that does not negate it ("does
+- Negation. A cue without a negation matches only a clause that does not negate it ("it does
   not converge" never ticks "converges"); a cue that contains one ("not converge") matches
-  only a negated sentence.
+  only a negated clause. A reply word opening a clause ("No, it diverges") is not a negation.
 - Prompt echo. Words the learner copied from the question (a run of `ECHO_RUN` or more words
   in the prompt's order) do not count: restating the question is not answering it.
 - Contradiction. An item's `against` cues (a claim that rules the item out, such as picking
   the wrong choice) veto it wherever they match.
 
-Everything here is plain Python and runs in well under a millisecond per item.
+It is plain Python: a few milliseconds per answer (`python -m tests.quizapp.rubric_eval`).
 """
 
 from __future__ import annotations
@@ -28,12 +29,8 @@ import snowballstemmer
 
 #: Copied runs of at least this many words from the prompt are an echo, not an answer.
 ECHO_RUN = 4
-#: How many words before a match a negation still reaches.
-NEGATION_REACH = 4
 
 NEGATORS = frozenset({"not", "no", "never", "without", "neither", "nor", "none", "nothing", "hardly", "fail"})
-#: Words that end a negation's reach inside a sentence.
-SCOPE_BREAKS = frozenset({"but", "though", "although", "while", "whereas", "instead", "however", "yet"})
 _STOPWORD_TEXT = (
     "a an the of to in on at by for with and or as is are was were be been being it its this that these "
     "those there their they them then than so such do does did doing done will would shall should can "
@@ -52,7 +49,15 @@ CONTRACTIONS = (
 )
 BRITISH = re.compile(r"\b(\w{3,}?)is(e|es|ed|ing|ation|ations|er|ers)\b")
 TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:e-?\d+)?%?|[a-z_]+")
-SENTENCE = re.compile(r"[.;:!?\n]+(?:\s|$)|\s[-–—]\s|,\s(?=but\b|though\b|although\b|whereas\b|while\b)")
+#: Where a clause ends: a sentence's end, a dash, a bracket, or a word that starts another clause ("but",
+#: "because", ", and"). A cue matches inside one clause, and only that clause's negations reach it.
+CLAUSE = re.compile(
+    r"[.;:!?\n]+(?:\s|$)|\s[-–—]\s|\(|\)"
+    r"|,?\s+(?=(?:but|because|since|so|whereas|while|although|though|however|yet|unless|instead)\b)"
+    r"|,\s+(?=(?:and|which|as)\b)"
+)
+#: A reply word opening a clause ("No, ...") answers the question; it does not negate what follows.
+REPLY = re.compile(r"^\s*(?:no|nope|yes|yeah|right|correct|wrong)\s*,\s*", re.IGNORECASE)
 
 #: Phrases learners use for the same idea, each mapped onto one concept (upper case, so no stem collides
 #: with one). Longer phrases win.
@@ -214,9 +219,11 @@ class Answer:
     def read(cls, text: str, prompt: str = "") -> Answer:
         prompt_runs = _runs([s for s in _stem_text(prompt) if s not in _stopwords()])
         parts = [
-            [s for s in _stem_text(part) if s not in _stopwords() or s in NEGATORS] for part in SENTENCE.split(text)
+            [s for s in _stem_text(REPLY.sub("", part)) if s not in _stopwords() or s in NEGATORS]
+            for part in CLAUSE.split(text)
+            if part
         ]
-        # Echoes are found across sentence ends: a copied question may be split differently.
+        # Echoes are found across clause ends: a copied question may be split differently.
         flags = _echo_flags([s for part in parts for s in part], prompt_runs)
         sentences, start = [], 0
         for stems in parts:
@@ -230,27 +237,16 @@ class Answer:
 
 
 def _in_sentence(sentence: Sentence, cue: Cue) -> bool:
+    """Every stem of the cue in this clause, not all of them copied from the prompt, and the clause
+    negated exactly when the cue is (an odd number of negations: "not un-" and "not only" cancel)."""
     stems = sentence.stems
-    positions = []
-    for wanted in cue.stems:
-        found = [i for i, s in enumerate(stems) if s == wanted]
-        if not found:
-            return False
-        positions.append(found[0])
-    if all(sentence.echo[i] for i in positions):
+    found = [[i for i, s in enumerate(stems) if s == wanted] for wanted in cue.stems]
+    if not all(found):
+        return False
+    if all(sentence.echo[i] for positions in found for i in positions):
         return False  # every word of the match was copied from the prompt
-    return _negated(stems, min(positions), max(positions)) == cue.negated
-
-
-def _negated(stems: Sequence[str], first: int, last: int) -> bool:
-    """Whether a negation reaches the words between `first` and `last` (an odd number of them do)."""
-    count = 0
-    for i in range(max(0, first - NEGATION_REACH), last + 1):
-        if stems[i] in SCOPE_BREAKS:
-            count = 0 if i < first else count
-        elif stems[i] in NEGATORS:
-            count += 1
-    return count % 2 == 1
+    negations = sum(stem in NEGATORS for stem in stems)
+    return (negations % 2 == 1) == cue.negated
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,8 @@ OBSERVABLES = Table(
         kind="bool",
         description=f"Whether a sixteenth of the data seen 16 times ends more than {BEHIND:.0%} above fresh data's "
         "held-out loss. It depends on how much the student can memorise: with label noise and a student wide "
-        "enough to fit a sixteenth of the samples, repeats hurt; a tiny student or clean labels would narrow it.",
+        "enough to fit a sixteenth of the samples, repeats hurt; a tiny student narrows the gap, while clean labels "
+        "widen it in relative terms (fresh clean data reaches a much lower loss).",
         read=within(SIXTEEN, BEHIND, above=True),
     ),
 )

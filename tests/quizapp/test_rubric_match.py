@@ -74,3 +74,9 @@ def test_a_wrong_pick_never_ticks_the_item_for_the_right_one():
 def test_british_and_american_spellings_match():
     item = [RubricItem(id="gen", criterion="g", cues=["generalizes worse"])]
     assert suggested_items("The large batch generalises worse.", item) == {"gen"}
+
+
+def test_a_negation_reaches_only_its_own_clause():
+    assert ticks("It doesn't blow up, because it converges.") == {"converges"}
+    assert "converges" not in ticks("Plain SGD at this rate isn't going to converge.")
+    assert ticks("No, it converges fine.") == {"converges"}  # a reply, not a negation of the claim
