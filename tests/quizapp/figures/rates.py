@@ -153,7 +153,11 @@ FIGURES = [
     Figure("lr-too-small-stalls", "explanation", r"against about ([\d.]+) at rate 1", obs("final_loss", "1"), tol=0.05),
     Figure("lr-too-small-stalls", "model_answer", r"optimum: about ([\d.]+),", obs("final_loss", "0.01"), tol=0.2),
     Figure(
-        "lr-too-small-stalls", "prompt", r"best achievable loss\s+is about ([\d.]+)", obs("final_loss", "1"), tol=0.05
+        "lr-too-small-stalls",
+        "prompt",
+        r"the best loss the grid reaches is about ([\d.]+)",
+        obs("final_loss", "1"),
+        tol=0.05,
     ),
     # schedules
     Figure(
@@ -203,4 +207,14 @@ FIGURES = [
         0.005,
     ),
     Figure("schedules-cosine-updates", "explanation", r"took (\d+) updates", obs("updates", "cosine"), "exact"),
+    # added with the revision
+    Figure(
+        "scaling-steps-to-target-small-batches",
+        "explanation",
+        r"that is about (\d)x fewer",
+        obs("small_batch_speedup"),
+        tol=0.15,
+    ),
+    Figure("lr-theory-vs-experiment", "explanation", r"against ([\d.]+):", obs("critical_rate_theory"), "each", 0.001),
+    Figure("schedules-update-ratio", "explanation", r"(\d+) for batch growth", obs("updates", "batch growth"), "exact"),
 ]
