@@ -54,6 +54,19 @@ def best_epoch(trace: Trace) -> int | None:
     return min(range(len(trace.val_loss)), key=trace.val_loss.__getitem__)
 
 
+#: Shares of the training by the epoch of lowest validation loss (the upper end of each, exclusive).
+SHARES = {"first quarter": 0.25, "second quarter": 0.5, "second half": 0.95, "last epochs": 1.01}
+
+
+def best_share(trace: Trace) -> str | None:
+    """Which part of the training holds the best epoch (epoch 0, before training, counts as the start)."""
+    best = best_epoch(trace)
+    if best is None:
+        return None
+    share = best / max(1, len(trace.val_loss) - 1)
+    return next(name for name, upper in SHARES.items() if share < upper)
+
+
 def at_best(trace: Trace, curve: str) -> float | None:
     best = best_epoch(trace)
     return None if best is None else getattr(trace, curve)[best]
@@ -156,6 +169,14 @@ OBSERVABLES = Table(
         description="The epoch with the lowest validation loss: where early stopping would stop.",
         unit="epoch",
         read=each_seed(best_epoch),
+    ),
+    PerSeed(
+        name="best_epoch_share",
+        kind="choice",
+        description="Where in the training the epoch of lowest validation loss falls, as a share of all epochs: "
+        "what early stopping saves.",
+        choices=list(SHARES),
+        read=each_seed(best_share),
     ),
     PerSeed(
         name="val_loss_rises_after_best",

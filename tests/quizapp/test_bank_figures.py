@@ -54,7 +54,6 @@ FIGURES = [
     # epochs
     Figure("epochs-val-loss-turns-up", "explanation", r"around epoch (\d+)", obs("best_epoch"), tol=0.2),
     Figure("epochs-val-loss-turns-up", "explanation", r"between epochs (\d+) and (\d+)", obs("best_epoch"), "range"),
-    Figure("epochs-best-epoch", "explanation", r"between epochs (\d+) and (\d+)", obs("best_epoch"), "range"),
     Figure(
         "epochs-memorises-wrong-labels",
         "explanation",

@@ -24,7 +24,6 @@ UNCHECKED = {
     "scaling-steps-to-target-small-batches",
     "scaling-rule-breaks",
     "epochs-val-loss-turns-up",
-    "epochs-best-epoch",
     "regimes-lowest-loss-same-epochs",
     "lr-critical-rate-value",
     "lr-theory-vs-experiment",

@@ -87,7 +87,6 @@ LOOSE_NUMBERS = {
     "scaling-steps-to-target-large-batches",
     "scaling-steps-at-batch-one",
     "order-sorted-accuracy",
-    "epochs-best-epoch",
     "regimes-minibatch-updates",
     "regimes-stochastic-updates-per-epoch",
     "regimes-full-batch-final-loss",
