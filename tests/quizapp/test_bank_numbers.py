@@ -23,7 +23,6 @@ NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?=x?\b)")  # "3x" is the number 
 UNCHECKED = {
     "scaling-steps-to-target-small-batches",
     "scaling-rule-breaks",
-    "epochs-val-loss-turns-up",
     "regimes-lowest-loss-same-epochs",
     "lr-critical-rate-value",
     "lr-theory-vs-experiment",

@@ -13,4 +13,11 @@ FIGURES = [
         obs("excess_loss", "16 repeats", scale=100),
         "range",
     ),
+    Figure(
+        "epochs-val-loss-turns-up",
+        "explanation",
+        r"reached (\d+)% accuracy on its noisy training labels",
+        obs("final_train_accuracy", scale=100),
+        "exact",
+    ),
 ]
