@@ -50,6 +50,13 @@ FIGURES = [
     ),
     # lb-gap-closes-with-updates
     Figure("lb-gap-closes-with-updates", "explanation", r"after (\d+) updates", obs("updates", "512"), "exact"),
+    Figure(
+        "lb-gap-closes-with-updates",
+        "explanation",
+        r"keeping (\d+) updates",
+        obs("updates", "512 scaled rate"),
+        "exact",
+    ),
     Figure("lb-gap-closes-with-updates", "model_answer", r"\((\d+) against", obs("updates", "512"), "exact"),
     Figure("lb-gap-closes-with-updates", "model_answer", r"against (\d+)\)", obs("updates", "16"), "exact"),
     Figure(
