@@ -18,17 +18,6 @@ from tests.quizapp.test_bank_figures import FIGURES, QUESTIONS, text_of
 
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?=x?\b)")  # "3x" is the number 3
 
-#: Written before this check; their unbacked figures get rows or go as the bank is rewritten.
-#: Strict: a question that passes must leave the list.
-UNCHECKED = {
-    "scaling-steps-to-target-small-batches",
-    "scaling-rule-breaks",
-    "regimes-lowest-loss-same-epochs",
-    "lr-critical-rate-value",
-    "lr-theory-vs-experiment",
-    "schedules-update-ratio",
-}
-
 
 def numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in NUMBER.findall(text)}
@@ -68,14 +57,7 @@ def unbacked(question) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize(
-    "question",
-    [
-        pytest.param(q, marks=pytest.mark.xfail(strict=True, reason="being rewritten")) if q.id in UNCHECKED else q
-        for q in QUESTIONS.values()
-    ],
-    ids=lambda q: q.id,
-)
+@pytest.mark.parametrize("question", QUESTIONS.values(), ids=lambda q: q.id)
 def test_every_number_in_an_explanation_is_given_or_checked_against_the_run(question):
     loose = unbacked(question)
     assert not loose, f"{question.id}: {loose} in the explanation; add a figure row for each, or state no number"
