@@ -26,12 +26,13 @@ DEFAULT = (
     "val_loss",
     "train_loss",
     "final_loss",
+    "val_acc",
 )
 NOISE_WORDS = {"jagged", "noise", "noisy", "noisiest", "smooth", "smoothest", "monotonic", "spike", "spikes"}
 DIVERGENCE_WORDS = {"diverge", "diverged", "diverges", "diverging", "blew", "critical"}
 THROUGHPUT_WORDS = {"wall", "throughput", "fastest"}
 STEPS_WORDS = {"steps", "speedup", "target"}
-SAME_WORDS = {"match", "matches", "equal", "equals", "identical", "differ", "coincide"}
+SAME_WORDS = {"match", "matches", "matching", "equal", "equals", "identical", "differ", "coincide"}
 
 
 class Choice(BaseModel):
@@ -53,13 +54,14 @@ class Choice(BaseModel):
 def choose(question: Question) -> Choice:
     """The chart for a question: rules on the observable's words first, then the prompt's and the tags'."""
     observable = question.prediction.observable
-    described_text = f"{observable.replace('_', ' ')} {_description(question)}".lower()
+    # "label noise" is about the data, not about a jagged curve
+    described_text = f"{observable.replace('_', ' ')} {_description(question)}".lower().replace("label noise", "labels")
     described = _words(described_text)
     prompt_text = f"{question.prompt} {question.prediction.prompt}".lower()
     tags = _words(" ".join(question.tags))
     base = {"variant": question.prediction.variant, "words": _words(prompt_text) | tags}
 
-    if described & {"memory", "chunk", "chunks", "checkpointing"}:
+    if described & {"memory", "chunk", "chunks", "checkpointing", "intercept"}:
         # A table of peaks per batch size, or the measured peak against the batch size where the run draws one.
         return Choice(rule="memory", metrics=("peak_memory_mib",), rows=True, fallback=("peak_mib", *DEFAULT), **base)
     if "descent" in described:
@@ -79,6 +81,8 @@ def choose(question: Question) -> Choice:
         return Choice(rule="accuracy", metrics=(split,), **base)
     if described & NOISE_WORDS:
         return Choice(rule="noise", metrics=("update_loss",), by_epoch=True, **base)
+    if described & {"sharper", "sharpness"}:  # a flatter end point fits the training set differently
+        return Choice(rule="sharpness", metrics=("train_loss", "val_loss"), **base)
     if "updates" in described:
         return Choice(rule="update count", metrics=("update_loss",), **base)
     both = "training loss" in prompt_text and "validation loss" in prompt_text
