@@ -12,6 +12,7 @@ import re
 import pytest
 from textual.geometry import Region
 from textual.widget import Widget
+from textual.widgets import Collapsible
 
 from quizapp.bank import load_bank
 from quizapp.practice import Practice
@@ -87,5 +88,14 @@ async def test_rubric_follow_ups_and_pitfall_wrap_within_80_columns(store, topic
             follow_ups = list(screen.query(".follow-up"))
             for widget, follow_up in zip(follow_ups, question.follow_ups, strict=True):
                 assert squeeze(follow_up.question) in widget_text(widget), question.id
+            for collapsible in screen.query(Collapsible):
+                collapsible.collapsed = False
+            await pilot.pause()
+            with_rubric = [f for f in question.follow_ups if f.rubric]
+            covers = list(screen.query(".follow-up-rubric"))
+            for widget, follow_up in zip(covers, with_rubric, strict=True):
+                assert widget.region.right <= SIZE[0], question.id
+                for item in follow_up.rubric:
+                    assert squeeze(item.criterion) in widget_text(widget), f"{question.id}: {item.id} cut off"
             assert squeeze(question.pitfall) in widget_text(screen.query_one("#pitfall")), question.id
             await app.pop_screen()
