@@ -40,4 +40,11 @@ FIGURES = [
         obs("blowup_rate"),
         tol=0.1,
     ),
+    Figure(
+        "stability-edge-rises-with-batch",
+        "explanation",
+        r"held-out loss of about ([\d.]+)",
+        obs("final_val_loss", "no clipping"),
+        tol=0.15,
+    ),
 ]
