@@ -53,14 +53,6 @@ FIGURES = [
         "range",
     ),
     Figure(
-        "drift-static-accuracy-drop",
-        "prompt",
-        r"is (\d+)% accurate",
-        obs("accuracy_before_drift", "static"),
-        tol=0.03,
-        scale=0.01,
-    ),
-    Figure(
         "drift-online-before-change",
         "explanation",
         r"online model was about ([\d.]+)",
@@ -76,16 +68,8 @@ FIGURES = [
     ),
     Figure(
         "drift-online-before-change",
-        "prompt",
-        r"about (\d+)% accurate",
-        obs("accuracy_before_drift", "static"),
-        tol=0.03,
-        scale=0.01,
-    ),
-    Figure(
-        "drift-online-before-change",
         "model_answer",
-        r"about (\d+)-(\d+)%",
+        r"[Aa]bout (\d+)-(\d+)%",
         obs("accuracy_before_drift", "online"),
         "median_in",
         scale=0.01,
@@ -101,7 +85,7 @@ FIGURES = [
     Figure(
         "drift-online-after-change",
         "prompt",
-        r"its (\d+)-(\d+)% before",
+        r"scores (\d+)-(\d+)% before",
         obs("accuracy_before_drift", "online"),
         "median_in",
         scale=0.01,
