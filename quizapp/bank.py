@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from quizapp.bank_rules import rule_problems
 from quizapp.models import Question
 from sims.registry import SIMULATIONS
 from sims.spec import ParamError
@@ -74,8 +75,13 @@ def load_bank(path: Path | None = None) -> Bank:
     return bank
 
 
-def check_bank(path: Path | None = None) -> tuple[Bank, list[Problem]]:
-    """The questions that passed every check, and the problems found in the rest."""
+def check_bank(path: Path | None = None, *, rules: bool = False) -> tuple[Bank, list[Problem]]:
+    """The questions that passed every check, and the problems found in the rest.
+
+    With `rules`, also what breaks the authoring rules (`quizapp.bank_rules`: too few follow-ups,
+    a rubric too long, a tolerance not stated, a question asked twice). Those are reported but
+    do not keep a question out: the app still practises a thin question.
+    """
     root = path or default_path()
     if not root.exists():
         return Bank([]), [Problem(root, None, "path", "no such file or folder")]
@@ -99,6 +105,9 @@ def check_bank(path: Path | None = None) -> tuple[Bank, list[Problem]]:
         problems += link_problems
         if not link_problems:
             good.append(question)
+    if rules:
+        located = [(file, q) for file, q in questions if seen.get(q.id) == file]
+        problems += [Problem(*found) for found in rule_problems(located)]
     return Bank(good, files), problems
 
 

@@ -12,13 +12,15 @@ from quizapp.bank import Bank, BankError, check_bank, default_path, load_bank
 
 def validate(path: Path | None) -> int:
     root = path or default_path()
-    bank, problems = check_bank(path)
+    bank, problems = check_bank(path, rules=True)
     for problem in problems:
         print(problem, file=sys.stderr)
-    total = len(bank.questions) + len({p.question for p in problems if p.question})
+    flagged = {p.question for p in problems if p.question}
+    total = len({q.id for q in bank.questions} | flagged)
     if problems:
         print(
-            f"{root}: {len(problems)} problem(s); {len(bank.questions)} of {total} questions are valid", file=sys.stderr
+            f"{root}: {len(problems)} problem(s); {total - len(flagged)} of {total} questions are clean",
+            file=sys.stderr,
         )
         return 1
     print(f"{root}: {len(bank.questions)} questions in {len(bank.files)} file(s), all valid")

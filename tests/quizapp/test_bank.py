@@ -226,3 +226,14 @@ def test_the_bank_mixes_kinds_difficulties_and_topics():
     kinds = [q.prediction.kind for q in bank.questions]
     assert kinds.count("choice") >= 15 and kinds.count("number") >= 15
     assert all(q.misconception for q in bank.questions if "misconception" in " ".join(q.tags))
+
+
+def test_validate_holds_questions_to_the_authoring_rules_while_the_app_still_loads_them(tmp_path):
+    """One follow-up is a thin question: validate says where, and the app can still practise it."""
+    write(tmp_path, GOOD)
+    done = subprocess.run(
+        [sys.executable, "-m", "quizapp.cli", "questions", "validate", str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert "question 'q-one', follow_ups: has 1 follow-ups; an interviewer asks 2 to 4" in done.stderr
+    assert [q.id for q in load_bank(tmp_path).questions] == ["q-one"]

@@ -86,9 +86,6 @@ LOOSE_NUMBERS = {
     "scaling-steps-at-batch-one",
     "lr-too-small-stalls",
     "lr-range-steepest",
-    "drift-static-accuracy-drop",
-    "ooc-memory-saving",
-    "ooc-chunk-count",
 }
 NUMBERS = [
     pytest.param(q, marks=pytest.mark.xfail(strict=True, reason="being rewritten")) if q.id in LOOSE_NUMBERS else q
