@@ -76,7 +76,7 @@ async def test_a_log_log_chart_labels_its_ticks_with_real_values():
 
 
 async def test_lines_of_counts_get_whole_ticks_and_a_legend_under_the_plot():
-    question = BANK.get("bs-updates-per-epoch-10k")  # 100 and 20 updates per epoch: the x axis counts updates
+    question = BANK.get("bs-updates-per-epoch-10k")  # 125 and 25 updates per epoch: the x axis counts updates
     result, _ = run(question.id)
     app = Harness(question)
     async with app.run_test(size=(WIDTH + 2, HEIGHT + 1)) as pilot:
@@ -88,8 +88,8 @@ async def test_lines_of_counts_get_whole_ticks_and_a_legend_under_the_plot():
     _, x = tick_labels(rows)
     assert x and all(label.isdigit() for label in x), x
     bottom = max(i for i, row in enumerate(rows) if re.search(r"[┗┣]━", row))
-    legend = next(i for i, row in enumerate(rows) if "●━ 100" in row)
-    assert legend > bottom and "■━ 500" in rows[legend]  # outside the data, below the axis labels; own glyphs
+    legend = next(i for i, row in enumerate(rows) if "●━ 96" in row)
+    assert legend > bottom and "■━ 480" in rows[legend]  # outside the data, below the axis labels; own glyphs
     assert any("■" in row for row in rows[:bottom]) and any("●" in row for row in rows[:bottom])  # along the lines
     assert "update" in rows[legend].split()[-1]  # the x axis title, at the right under the axis
 
