@@ -82,12 +82,15 @@ class HomeScreen(SessionsReader, ExportingScreen):
 
     def watch_topics(self, topics: list[TopicProgress] | None) -> None:
         table = self.query_one("#topics", DataTable)
+        kept = table.cursor_row  # refreshed after a session: the cursor stays on the topic just practised
         table.clear()
         for row in topics or []:
             right = "-" if not row.predictions else f"{row.predictions_right}/{row.predictions}"
             table.add_row(
                 row.topic, str(row.questions), str(row.seen), percent(row.average_score), right, key=row.topic
             )
+        if table.row_count:
+            table.move_cursor(row=min(kept, table.row_count - 1))
         if table.loading:
             table.loading = False
             table.focus()  # a loading widget cannot take focus, so it gets it now

@@ -101,3 +101,23 @@ async def test_running_with_no_answer_or_no_prediction_says_why_first(tmp_path):
         await pilot.press("ctrl+r")  # the learner chose to run anyway
         assert screen.running or screen.result is not None  # a run this small may be over already
         await wait_for(pilot, lambda: screen.result is not None)
+
+
+async def test_back_home_the_cursor_is_still_on_the_topic_just_practised(tmp_path):
+    from quizapp.bank import load_bank
+    from quizapp.tui.app import QuizApp
+
+    bank = load_bank()
+    app = QuizApp(bank, Store(tmp_path / "s.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one("#topics")
+        await wait_for(pilot, lambda: table.row_count > 0)
+        await pilot.press("down", "down", "down")
+        topic = sorted(bank.by_topic())[3]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        assert app.screen.practice.question.topic == topic
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.pause()
+        assert app.screen.query_one("#topics").cursor_row == 3
