@@ -6,7 +6,6 @@ must hold an SVG chart with the right quantity and axis for each question, the M
 block under the same caption.
 """
 
-import functools
 import json
 import re
 from xml.etree import ElementTree
@@ -18,11 +17,10 @@ from quizapp.practice import Practice
 from quizapp.report.bench import prediction_for
 from quizapp.report.export import session_text
 from quizapp.store import Store
-from sims.registry import get
 from sims.result import SimResult
+from tests.quizapp.test_bank_runs import run as bank_run
 
 BANK = load_bank()
-SEEDS = [0, 1]
 
 LOSS_BY_UPDATE = ("Loss per update", "update")
 VALIDATION = ("Validation loss", "epoch")
@@ -124,9 +122,9 @@ BY_QUESTION = {
 }
 
 
-@functools.cache
 def run(sim: str, params: str) -> SimResult:
-    return get(sim).run(json.loads(params), seeds=SEEDS, device="cpu")
+    """The question's run at seeds 0-2, shared with the bank-run tests (trained once per session)."""
+    return bank_run(sim, params, 0)
 
 
 @pytest.fixture(scope="module")

@@ -43,6 +43,17 @@ def widget_text(widget: Widget) -> str:
     return squeeze(" ".join(line.text for line in lines))
 
 
+async def settled_footer(app: QuizApp, pilot) -> str:
+    """The footer line once it has drawn the new screen's keys (it refreshes a moment after the screen)."""
+    footer = ""
+    for _ in range(50):
+        footer = region_text(app, Region(0, SIZE[1] - 1, SIZE[0], 1))
+        if footer:
+            break
+        await pilot.pause(0.05)
+    return footer
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     with Store(tmp_path_factory.mktemp("db") / "s.db") as store:
@@ -66,7 +77,7 @@ async def test_the_prediction_and_every_choice_are_on_screen(store, topic):
             if question.prediction.kind == "number":
                 assert "run's value" in shown or "exact" in shown, question.id
             assert "Lock prediction (Ctrl+L)" in shown, question.id
-            footer = region_text(app, Region(0, SIZE[1] - 1, SIZE[0], 1))
+            footer = await settled_footer(app, pilot)
             assert "Lock" in footer and "Home" in footer, footer
             await app.pop_screen()
 
