@@ -154,30 +154,30 @@ def _concept_table() -> tuple[dict[tuple[str, ...], str], int]:
     return table, max(len(key) for key in table)
 
 
-def _canonical(stems: list[str]) -> list[tuple[str, int]]:
-    """Stems with known phrases replaced by their concept; each keeps the index of its first word."""
+def _canonical(stems: list[str]) -> list[str]:
+    """Stems with known phrases (the longest first) replaced by their concept."""
     table, longest = _concept_table()
     out, i = [], 0
     while i < len(stems):
         for size in range(min(longest, len(stems) - i), 0, -1):
             concept = table.get(tuple(stems[i : i + size]))
             if concept is not None:
-                out.append((concept, i))
+                out.append(concept)
                 i += size
                 break
         else:
-            out.append((stems[i], i))
+            out.append(stems[i])
             i += 1
     return out
 
 
 def _stem_text(text: str) -> list[str]:
-    return [stem for stem, _ in _canonical(_stems(_words(text)))]
+    return _canonical(_stems(_words(text)))
 
 
 @dataclass(frozen=True)
 class Cue:
-    """A compiled cue: the content stems a sentence must hold, and whether it must be negated."""
+    """A compiled cue: the content stems a clause must hold, and whether it must be negated."""
 
     stems: frozenset[str]
     negated: bool
@@ -191,7 +191,7 @@ class Cue:
 
 
 @dataclass(frozen=True)
-class Sentence:
+class Clause:
     stems: tuple[str, ...]
     echo: tuple[bool, ...]  # per stem: part of a run copied from the prompt
 
@@ -211,9 +211,9 @@ def _runs(stems: Sequence[str]) -> frozenset[tuple[str, ...]]:
 
 @dataclass(frozen=True)
 class Answer:
-    """An answer split into sentences of concept stems, with what was copied from the prompt marked."""
+    """An answer split into clauses of concept stems, with what was copied from the prompt marked."""
 
-    sentences: tuple[Sentence, ...]
+    clauses: tuple[Clause, ...]
 
     @classmethod
     def read(cls, text: str, prompt: str = "") -> Answer:
@@ -225,25 +225,25 @@ class Answer:
         ]
         # Echoes are found across clause ends: a copied question may be split differently.
         flags = _echo_flags([s for part in parts for s in part], prompt_runs)
-        sentences, start = [], 0
+        clauses, start = [], 0
         for stems in parts:
             if stems:
-                sentences.append(Sentence(tuple(stems), tuple(flags[start : start + len(stems)])))
+                clauses.append(Clause(tuple(stems), tuple(flags[start : start + len(stems)])))
             start += len(stems)
-        return cls(tuple(sentences))
+        return cls(tuple(clauses))
 
     def matches(self, cue: Cue) -> bool:
-        return any(_in_sentence(sentence, cue) for sentence in self.sentences)
+        return any(_in_clause(clause, cue) for clause in self.clauses)
 
 
-def _in_sentence(sentence: Sentence, cue: Cue) -> bool:
+def _in_clause(clause: Clause, cue: Cue) -> bool:
     """Every stem of the cue in this clause, not all of them copied from the prompt, and the clause
     negated exactly when the cue is (an odd number of negations: "not un-" and "not only" cancel)."""
-    stems = sentence.stems
+    stems = clause.stems
     found = [[i for i, s in enumerate(stems) if s == wanted] for wanted in cue.stems]
     if not all(found):
         return False
-    if all(sentence.echo[i] for positions in found for i in positions):
+    if all(clause.echo[i] for positions in found for i in positions):
         return False  # every word of the match was copied from the prompt
     negations = sum(stem in NEGATORS for stem in stems)
     return (negations % 2 == 1) == cue.negated
