@@ -7,9 +7,11 @@ uses interchangeably mapped onto one concept ("step size" and "learning rate" ar
 A clause ends at a sentence's end, a dash or a bracket, and before a word that opens another
 ("but", "because", "so", ", and"). Three guards keep a match honest:
 
-- Negation. A cue without a negation matches only a clause that does not negate it ("it does
-  not converge" never ticks "converges"); a cue that contains one ("not converge") matches
-  only a negated clause. A reply word opening a clause ("No, it diverges") is not a negation.
+- Negation. A negation reaches the words of its own comma-separated part of a clause. A cue
+  without a negation matches only words no negation reaches ("it does not converge" never
+  ticks "converges"); a cue that contains one ("not converge") needs one of its words reached.
+  A reply word opening a clause ("No, it diverges") is not a negation, nor is "not only ...
+  but". Numbers written in words ("eight times") read as digits ("8x").
 - Prompt echo. Words the learner copied from the question (a run of `ECHO_RUN` or more words
   in the prompt's order) do not count: restating the question is not answering it.
 - Contradiction. An item's `against` cues (a claim that rules the item out, such as picking
@@ -44,9 +46,20 @@ CONTRACTIONS = (
     (re.compile(r"\bcan(?:'|’)?t\b|\bcannot\b"), "can not"),
     (re.compile(r"\bwon(?:'|’)t\b"), "will not"),
     (re.compile(r"n(?:'|’)t\b"), " not"),
-    (re.compile(r"\bnot only\b"), "not_only"),  # "not only X but Y" affirms X
+    # "Not only X, Y" and "not only X but also Y" affirm X; "it is not only X" denies that X alone does it.
+    (re.compile(r"(?:^|(?<=[.!?;:]\s))not only\b|\bnot only\b(?=[^.;!?]*\b(?:but|also)\b)"), "not_only"),
     (re.compile(r"\bno longer\b"), "not"),
 )
+#: Numbers in words become digits, and "N times" becomes "N x", as learners write either.
+_NUMBER_NAMES = "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+NUMBER_WORDS = {word: str(value) for value, word in enumerate(_NUMBER_NAMES.split(), start=2)} | {
+    "twenty": "20",
+    "thirty-two": "32",
+    "sixty-four": "64",
+    "twice": "2 x",
+}
+NUMBER_WORD = re.compile(r"\b(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b")
+TIMES = re.compile(r"(\d)\s*(?:x|×|times|-fold|fold)\b")
 BRITISH = re.compile(r"\b(\w{3,}?)is(e|es|ed|ing|ation|ations|er|ers)\b")
 TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:e-?\d+)?%?|[a-z_]+")
 #: Where a clause ends: a sentence's end, a dash, a bracket, or a word that starts another clause ("but",
@@ -107,7 +120,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "SHARP": ("sharp", "sharpness", "curvature"),
     "CLIP": ("clip", "clipping", "clipped"),
     "SPIKE": ("spike", "spikes", "spiking", "jump"),
-    "SAME": ("same", "identical", "equal", "equivalent", "match", "matches"),
+    "SAME": ("same", "identical", "equal", "equivalent", "match", "matches", "unchanged"),
+    "WEIGHTS": ("weight", "weights", "parameter", "parameters", "param", "params"),
+    "GRADIENT": ("gradient", "gradients", "grad", "grads", "derivative", "derivatives"),
     "ADAMW": ("adamw", "decoupled weight decay", "decoupled decay"),
     "L2": ("l2", "l2 penalty", "l2 regularization", "l2 regularisation", "penalty in the loss"),
 }
@@ -123,6 +138,7 @@ def _words(text: str) -> list[str]:
     for pattern, replacement in CONTRACTIONS:
         text = pattern.sub(replacement, text)
     text = BRITISH.sub(r"\1iz\2", text)
+    text = TIMES.sub(r"\1 x", NUMBER_WORD.sub(lambda m: NUMBER_WORDS[m[0]], text))
     words = []
     for word in TOKEN.findall(text):
         if word[0].isdigit():
@@ -194,6 +210,7 @@ class Cue:
 class Clause:
     stems: tuple[str, ...]
     echo: tuple[bool, ...]  # per stem: part of a run copied from the prompt
+    negated: tuple[bool, ...]  # per stem: in a comma-separated part that holds a negation
 
 
 def _echo_flags(stems: list[str], prompt_runs: frozenset[tuple[str, ...]]) -> list[bool]:
@@ -218,17 +235,13 @@ class Answer:
     @classmethod
     def read(cls, text: str, prompt: str = "") -> Answer:
         prompt_runs = _runs([s for s in _stem_text(prompt) if s not in _stopwords()])
-        parts = [
-            [s for s in _stem_text(REPLY.sub("", part)) if s not in _stopwords() or s in NEGATORS]
-            for part in CLAUSE.split(text)
-            if part
-        ]
+        parts = [_read_clause(REPLY.sub("", part)) for part in CLAUSE.split(text) if part]
         # Echoes are found across clause ends: a copied question may be split differently.
-        flags = _echo_flags([s for part in parts for s in part], prompt_runs)
+        flags = _echo_flags([s for stems, _ in parts for s in stems], prompt_runs)
         clauses, start = [], 0
-        for stems in parts:
+        for stems, negated in parts:
             if stems:
-                clauses.append(Clause(tuple(stems), tuple(flags[start : start + len(stems)])))
+                clauses.append(Clause(tuple(stems), tuple(flags[start : start + len(stems)]), tuple(negated)))
             start += len(stems)
         return cls(tuple(clauses))
 
@@ -236,17 +249,34 @@ class Answer:
         return any(_in_clause(clause, cue) for clause in self.clauses)
 
 
+def _read_clause(text: str) -> tuple[list[str], list[bool]]:
+    """A clause's content stems, each marked negated when its comma-separated part holds a negation:
+    in "I don't agree, it's not the same" each part denies its own claim, and "no clipping and no
+    warmup" denies both (coordinated negations do not cancel)."""
+    stems: list[str] = []
+    negated: list[bool] = []
+    for part in text.split(","):
+        part_stems = _stem_text(part)
+        denied = any(stem in NEGATORS for stem in part_stems)
+        content = [stem for stem in part_stems if stem not in NEGATORS and stem not in _stopwords()]
+        stems += content
+        negated += [denied] * len(content)
+    return stems, negated
+
+
 def _in_clause(clause: Clause, cue: Cue) -> bool:
-    """Every stem of the cue in this clause, not all of them copied from the prompt, and the clause
-    negated exactly when the cue is (an odd number of negations: "not un-" and "not only" cancel)."""
+    """Every stem of the cue in this clause, not all of them copied from the prompt, and negated as
+    the cue is: a plain cue needs each word outside any negation, a negated cue ("not converge") needs
+    one of its words under one ("not only ... but" negates nothing)."""
     stems = clause.stems
     found = [[i for i, s in enumerate(stems) if s == wanted] for wanted in cue.stems]
     if not all(found):
         return False
     if all(clause.echo[i] for positions in found for i in positions):
         return False  # every word of the match was copied from the prompt
-    negations = sum(stem in NEGATORS for stem in stems)
-    return (negations % 2 == 1) == cue.negated
+    if cue.negated:
+        return any(clause.negated[i] for positions in found for i in positions)
+    return all(any(not clause.negated[i] for i in positions) for positions in found)
 
 
 @dataclass(frozen=True)

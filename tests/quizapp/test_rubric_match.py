@@ -80,3 +80,29 @@ def test_a_negation_reaches_only_its_own_clause():
     assert ticks("It doesn't blow up, because it converges.") == {"converges"}
     assert "converges" not in ticks("Plain SGD at this rate isn't going to converge.")
     assert ticks("No, it converges fine.") == {"converges"}  # a reply, not a negation of the claim
+
+
+def test_a_negation_reaches_only_its_own_part_of_a_sentence():
+    items = [
+        RubricItem(id="differs", criterion="d", cues=["not the same as batch 128"]),
+        RubricItem(id="statistics", criterion="s", cues=["normalizes over 16"]),
+    ]
+    answer = "I don't agree, it's not the same as batch 128. It normalizes over 16 samples, not 128."
+    assert suggested_items(answer, items) == {"differs", "statistics"}
+
+
+def test_not_only_affirms_only_when_it_opens_a_sentence_or_meets_a_but():
+    item = [RubricItem(id="top", criterion="t", cues=["only the largest eigenvalue matters"])]
+    assert suggested_items("It isn't only the largest eigenvalue that matters.", item) == set()
+    assert suggested_items("Only the largest eigenvalue matters for stability.", item) == {"top"}
+
+
+@pytest.mark.parametrize("answer", ["Eight times fewer updates.", "8x fewer updates", "an 8-fold drop in the updates"])
+def test_numbers_in_words_and_times_match_digits(answer):
+    item = [RubricItem(id="fewer", criterion="f", cues=["8 times fewer updates"])]
+    assert suggested_items(answer, item) == {"fewer"}
+
+
+def test_weights_and_parameters_are_one_concept():
+    item = [RubricItem(id="same", criterion="s", cues=["same weights"])]
+    assert suggested_items("They end at identical parameters.", item) == {"same"}
