@@ -160,11 +160,15 @@ def focus(choice: Choice, variants: list[str]) -> list[str]:
     if choice.variant in groups:
         return [v for v in variants if reference(v) or v.split(" ", 1)[0] == choice.variant]
     if len(variants) > MAX_LINES and groups:
-        kinds = {v.split(" ", 1)[1] for v in variants if not reference(v)}
-        named = [kind for kind in kinds if set(re.findall(r"[a-z]+", kind)) <= choice.words]
+        kinds = list(dict.fromkeys(v.split(" ", 1)[1] for v in variants if not reference(v)))
+        worded = {kind: set(re.findall(r"[a-z]+", kind)) for kind in kinds}
+        named = [kind for kind in kinds if worded[kind] and worded[kind] <= choice.words]
         if named:
             kind = max(named, key=len)
             return [v for v in variants if reference(v) or v.split(" ", 1)[1] == kind]
+        if not any(worded.values()):  # kinds along a sweep ("@ 2" .. "@ 64"): its two ends show the trend
+            ends = {kinds[0], kinds[-1]}
+            return [v for v in variants if reference(v) or v.split(" ", 1)[1] in ends]
     return variants
 
 

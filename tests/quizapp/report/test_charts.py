@@ -44,6 +44,15 @@ def test_a_crowded_chart_keeps_the_reference_and_the_group_or_kind_the_question_
     assert focus(breaks, few) == few
 
 
+def test_a_crowded_sweep_the_prompt_does_not_name_keeps_its_two_ends():
+    """BatchNorm vs GroupNorm vs none at four batch sizes: the chart compares them at batch 2 and 64."""
+    degrades = choose(BANK.get("norm-batchnorm-tiny-batch-degrades"))
+    variants = [f"{norm} @ {b}" for norm in ("batchnorm", "groupnorm", "none") for b in (2, 4, 16, 64)]
+    assert focus(degrades, variants) == [
+        f"{norm} @ {b}" for norm in ("batchnorm", "groupnorm", "none") for b in (2, 64)
+    ]
+
+
 def test_log_ticks_are_real_values_and_counts_are_whole():
     loss = make_chart(
         "loss", "epoch", "loss", [Line(label="a", x=[0, 1, 2, 3], y=[2.3, 0.9, 0.3, 0.09])], x_integer=True
