@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sims import (
     adam_batch_scaling,
+    adam_warmup,
     batch_size_sweep,
     batchnorm_batch_size,
     clipping_spikes,
@@ -58,6 +59,7 @@ SIMULATIONS: dict[str, Simulation] = {
         clipping_spikes,
         double_descent_epochs,
         memory_scaling,
+        adam_warmup,
     )
 }
 

@@ -92,6 +92,8 @@ INCIDENTAL: dict[str, tuple[Move, ...]] = {
         move("hidden", multiple=4),
         move("train_size"),
     ),
+    # The grid of peak rates is the point; the net's width, the data, the length and the ramp's share are not.
+    "adam_warmup": (move("epochs"), move("channels"), move("train_size"), move("warmup_fraction")),
 }
 
 #: Moves the params refuse, and why (every other move must be accepted).

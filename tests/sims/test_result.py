@@ -30,6 +30,7 @@ SMALL = {
     "clipping_spikes": {"epochs": 2},
     "double_descent_epochs": {"epochs": 100, "train_size": 100},
     "memory_scaling": {"batch_sizes": [16, 32, 64], "hidden": 16, "blocks": 2},
+    "adam_warmup": {"rates": [0.01, 0.1], "epochs": 1, "channels": 4, "train_size": 256},
 }
 
 

@@ -110,6 +110,11 @@ CHARTS = {
     "bn_matching_one_process": ("Training loss", "epoch"),
     "blowup_to_critical_ratio": ("Loss during the range test (log scale)", "learning rate (log scale)"),
     "steepest_rate": ("Loss during the range test (log scale)", "learning rate (log scale)"),
+    # warmup with Adam: which peak rates end near the best run's validation accuracy
+    "largest_good_rate": ("Validation accuracy", "epoch"),
+    "same_at_smallest_rate": ("Validation accuracy", "epoch"),
+    "trains_well": ("Validation accuracy", "epoch"),
+    "warmup_widens_range": ("Validation accuracy", "epoch"),
 }
 
 #: Where one observable name means another chart in another simulation or setting.
