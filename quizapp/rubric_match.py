@@ -69,13 +69,15 @@ CLAUSE = re.compile(
     r"|,?\s+(?=(?:but|because|since|so|whereas|while|although|though|however|yet|unless|instead)\b)"
     r"|,\s+(?=(?:and|which|as)\b)"
 )
+#: A bracket opened straight after a word or an operator holds part of a formula.
+FORMULA = re.compile(r"(?<=[\w/*^])\(([^()]*)\)")
 #: A reply word opening a clause ("No, ...") answers the question; it does not negate what follows.
 REPLY = re.compile(r"^\s*(?:no|nope|yes|yeah|right|correct|wrong)\s*,\s*", re.IGNORECASE)
 
 #: Phrases learners use for the same idea, each mapped onto one concept (upper case, so no stem collides
 #: with one). Longer phrases win.
 CONCEPTS: dict[str, tuple[str, ...]] = {
-    "LR": ("learning rate", "step size", "lr", "eta", "learning-rate", "learning rates"),
+    "LR": ("learning rate", "step size", "lr", "eta", "learning-rate", "learning rates", "rate"),
     "BATCH": ("batch size", "batch", "batchsize", "batch-size", "bs"),
     "MINIBATCH": ("mini batch", "minibatch", "mini-batch"),
     "UPDATE": ("update", "step", "iteration", "optimizer step", "weight update", "gradient step", "iter"),
@@ -111,7 +113,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "MEMORY": ("memory", "ram", "vram"),
     "ALLREDUCE": ("all-reduce", "allreduce", "all reduce", "all_reduce"),
     "DDP": ("ddp", "data parallel", "data parallelism", "distributeddataparallel", "data-parallel"),
-    "WORKER": ("worker", "gpu", "gpus", "replica", "rank"),
+    "WORKER": ("worker", "gpu", "gpus", "replica", "rank", "device", "node"),
     "WARMUP": ("warmup", "warm-up", "warm up", "warming up", "ramp up", "ramp-up"),
     "NOISE": ("noise", "noisy", "variance", "stochasticity", "stochastic"),
     "ACCUMULATE": ("accumulate", "accumulation", "accumulating"),
@@ -121,6 +123,19 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "CLIP": ("clip", "clipping", "clipped"),
     "SPIKE": ("spike", "spikes", "spiking", "jump"),
     "SAME": ("same", "identical", "equal", "equivalent", "match", "matches", "unchanged"),
+    "HALF": ("half", "halve", "halves", "halved", "halving"),
+    "SAMPLE": ("sample", "example", "image", "data point", "datapoint"),
+    "MOMENTUM": ("momentum", "velocity", "heavy ball", "heavy-ball"),
+    "SECOND_MOMENT": ("second moment", "squared gradient", "squared gradients", "v_t", "exp_avg_sq"),
+    "ROUNDING": (
+        "rounding",
+        "round-off",
+        "floating point",
+        "float rounding",
+        "numerical precision",
+        "machine precision",
+    ),
+    "SYNCBN": ("syncbatchnorm", "syncbn", "sync bn", "sync batchnorm", "synchronized batchnorm", "synced batchnorm"),
     "WEIGHTS": ("weight", "weights", "parameter", "parameters", "param", "params"),
     "GRADIENT": ("gradient", "gradients", "grad", "grads", "derivative", "derivatives"),
     "ADAMW": ("adamw", "decoupled weight decay", "decoupled decay"),
@@ -235,7 +250,7 @@ class Answer:
     @classmethod
     def read(cls, text: str, prompt: str = "") -> Answer:
         prompt_runs = _runs([s for s in _stem_text(prompt) if s not in _stopwords()])
-        parts = [_read_clause(REPLY.sub("", part)) for part in CLAUSE.split(text) if part]
+        parts = [_read_clause(REPLY.sub("", part)) for part in CLAUSE.split(_unbracket(text)) if part]
         # Echoes are found across clause ends: a copied question may be split differently.
         flags = _echo_flags([s for stems, _ in parts for s in stems], prompt_runs)
         clauses, start = [], 0
@@ -247,6 +262,14 @@ class Answer:
 
     def matches(self, cue: Cue) -> bool:
         return any(_in_clause(clause, cue) for clause in self.clauses)
+
+
+def _unbracket(text: str) -> str:
+    """Brackets of a formula ("sqrt(v)", "lr/(1-m)") opened straight after a word or an operator are
+    not asides: drop them so the formula stays in its clause."""
+    for _ in range(3):  # nested formulas, innermost first
+        text = FORMULA.sub(r" \1 ", text)
+    return text
 
 
 def _read_clause(text: str) -> tuple[list[str], list[bool]]:

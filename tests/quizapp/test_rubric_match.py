@@ -106,3 +106,10 @@ def test_numbers_in_words_and_times_match_digits(answer):
 def test_weights_and_parameters_are_one_concept():
     item = [RubricItem(id="same", criterion="s", cues=["same weights"])]
     assert suggested_items("They end at identical parameters.", item) == {"same"}
+
+
+def test_a_formula_keeps_its_clause_while_an_aside_in_brackets_is_its_own():
+    item = [RubricItem(id="effective", criterion="e", cues=["effective rate lr/(1-m)"])]
+    assert suggested_items("Momentum's effective rate is lr/(1-m), ten times lr.", item) == {"effective"}
+    aside = [RubricItem(id="aside", criterion="a", cues=["effective rate ten times"])]
+    assert suggested_items("The effective rate (ten times) is larger.", aside) == set()
