@@ -82,11 +82,7 @@ MOVED_DISCRETE = [q for q in DISCRETE if q.simulation.params]
 #: Number questions written before this check: the spread of their run across seeds or moves exceeds the
 #: tolerance, or the prompt states a param the question does not pin. They are being rewritten (pinned
 #: params, tolerances that cover the spread, or choices over ranges); strict, so a fixed one must leave the list.
-LOOSE_NUMBERS = {
-    "scaling-steps-at-batch-one",
-    "lr-too-small-stalls",
-    "lr-range-steepest",
-}
+LOOSE_NUMBERS: set[str] = set()
 NUMBERS = [
     pytest.param(q, marks=pytest.mark.xfail(strict=True, reason="being rewritten")) if q.id in LOOSE_NUMBERS else q
     for q in BANK.questions

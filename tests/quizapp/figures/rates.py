@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from tests.quizapp.figures.readers import Figure, divergence_steps, gap, obs
+from tests.quizapp.figures.readers import Figure, divergence_steps, gap, obs, ratio
 
 FIGURES = [
     # batch-lr-interaction
-    Figure(
-        "scaling-rule-double-batch", "explanation", r"mean gap below ([\d.]+)", obs("curve_gap", "x2 scaled"), "below"
-    ),
-    Figure("scaling-rule-double-batch", "explanation", r"\(a gap of about ([\d.]+)\)", obs("curve_gap", "x2 same lr")),
-    Figure(
-        "scaling-rule-double-batch",
-        "explanation",
-        r"further from the base curve \(about ([\d.]+)\)",
-        obs("curve_gap", "x2 scaled+warmup"),
-    ),
     Figure(
         "scaling-steps-to-target-small-batches",
         "explanation",
@@ -48,27 +38,6 @@ FIGURES = [
         "scaling-steps-to-target-large-batches",
         "explanation",
         r"batch 256 about (\d+)",
-        obs("steps_to_target", "256"),
-        tol=0.15,
-    ),
-    Figure(
-        "scaling-steps-at-batch-one",
-        "explanation",
-        r"needed roughly (\d+) to (\d+) updates",
-        obs("steps_to_target", "1"),
-        "range",
-    ),
-    Figure(
-        "scaling-steps-at-batch-one",
-        "explanation",
-        r"\(full batch\) about (\d+)",
-        obs("steps_to_target", "256"),
-        tol=0.15,
-    ),
-    Figure(
-        "scaling-steps-at-batch-one",
-        "prompt",
-        r"Full-batch descent needs about (\d+)",
         obs("steps_to_target", "256"),
         tol=0.15,
     ),
@@ -126,38 +95,6 @@ FIGURES = [
         r"by a factor of roughly ([\d.]+) to ([\d.]+)\.",
         obs("blowup_to_critical_ratio"),
         "median_in",
-    ),
-    Figure(
-        "lr-range-steepest",
-        "explanation",
-        r"between about ([\d.]+) and (\d+) depending on the seed",
-        obs("steepest_rate"),
-        "range",
-    ),
-    Figure(
-        "lr-range-steepest",
-        "explanation",
-        r"most often around ([\d.]+) to ([\d.]+)\.",
-        obs("steepest_rate"),
-        "median_in",
-    ),
-    Figure("lr-range-steepest", "model_answer", r"around ([\d.]+)-([\d.]+)\.", obs("steepest_rate"), "median_in"),
-    Figure("lr-too-small-stalls", "explanation", r"200 steps was about ([\d.]+)", obs("final_loss", "0.01"), tol=0.2),
-    Figure(
-        "lr-too-small-stalls",
-        "explanation",
-        r"\(([\d.]+) to ([\d.]+) depending on the seed\)",
-        obs("final_loss", "0.01"),
-        "range",
-    ),
-    Figure("lr-too-small-stalls", "explanation", r"against about ([\d.]+) at rate 1", obs("final_loss", "1"), tol=0.05),
-    Figure("lr-too-small-stalls", "model_answer", r"optimum: about ([\d.]+),", obs("final_loss", "0.01"), tol=0.2),
-    Figure(
-        "lr-too-small-stalls",
-        "prompt",
-        r"the best loss the grid reaches is about ([\d.]+)",
-        obs("final_loss", "1"),
-        tol=0.05,
     ),
     # schedules
     Figure(
@@ -217,4 +154,69 @@ FIGURES = [
     ),
     Figure("lr-theory-vs-experiment", "explanation", r"against ([\d.]+):", obs("critical_rate_theory"), "each", 0.001),
     Figure("schedules-update-ratio", "explanation", r"(\d+) for batch growth", obs("updates", "batch growth"), "exact"),
+    # rewritten batch-lr-interaction and learning-rate questions
+    Figure(
+        "scaling-steps-at-batch-one",
+        "prompt",
+        r"Full batch \(256\) needs about (\d+) updates",
+        obs("steps_to_target", "256"),
+        tol=0.15,
+    ),
+    Figure(
+        "scaling-steps-at-batch-one",
+        "explanation",
+        r"batch 1 needed roughly (\d+) to (\d+) updates",
+        obs("steps_to_target", "1"),
+        "range",
+    ),
+    Figure(
+        "scaling-steps-at-batch-one",
+        "explanation",
+        r"\(the ratio ranged from ([\d.]+) to ([\d.]+)\)",
+        obs("small_batch_speedup"),
+        "range",
+    ),
+    Figure(
+        "scaling-steps-at-batch-one",
+        "explanation",
+        r"and full batch about (\d+)\.",
+        obs("steps_to_target", "256"),
+        tol=0.15,
+    ),
+    Figure(
+        "scaling-steps-at-batch-one",
+        "explanation",
+        r"about (\d+) times more\s+at full batch",
+        ratio(obs("steps_to_target", "256", scale=256), obs("steps_to_target", "1")),
+        tol=0.2,
+    ),
+    Figure(
+        "scaling-steps-at-batch-one",
+        "model_answer",
+        r"roughly (\d+) times fewer updates than batch 1",
+        ratio(obs("steps_to_target", "1"), obs("steps_to_target", "256")),
+        tol=0.2,
+    ),
+    Figure(
+        "scaling-steps-at-batch-one",
+        "model_answer",
+        r"some (\d+) times more examples",
+        ratio(obs("steps_to_target", "256", scale=256), obs("steps_to_target", "1")),
+        tol=0.2,
+    ),
+    Figure(
+        "lr-too-small-stalls",
+        "explanation",
+        r"between (\d+) and (\d+) times lower than 0.01",
+        ratio(obs("final_loss", "0.01"), obs("final_loss", "0.1")),
+        "range",
+    ),
+    Figure(
+        "lr-range-steepest",
+        "explanation",
+        r"came at ([\d.]+) to ([\d.]+) times the exact limit",
+        obs("blowup_to_critical_ratio"),
+        "range",
+    ),
+    Figure("lr-range-steepest", "prompt", r"stability limit is ([\d.]+)\)", obs("critical_rate_theory"), tol=0.005),
 ]
