@@ -69,6 +69,10 @@ CLAUSE = re.compile(
     r"|,?\s+(?=(?:but|because|since|so|whereas|while|although|though|however|yet|unless|instead)\b)"
     r"|,\s+(?=(?:and|which|as)\b)"
 )
+#: Where a negation's reach ends inside a clause: a comma, or "and" opening a new subject (", and" already
+#: ends the clause): "the intercept does not change and the slope grows" affirms that the slope grows,
+#: while "does not cancel between the first and second moment" stays one denial.
+NEGATION_END = re.compile(r",|\band\s+(?=(?:the|a|an|it|its|they|their|this|that|these|those|there|we|you|i)\b)")
 #: A bracket opened straight after a word or an operator holds part of a formula.
 FORMULA = re.compile(r"(?<=[\w/*^])\(([^()]*)\)")
 #: A reply word opening a clause ("No, ...") answers the question; it does not negate what follows.
@@ -106,6 +110,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "cut",
         "go down",
         "goes down",
+        "fall",
+        "falls",
+        "fell",
+        "decline",
     ),
     "SQRT": ("sqrt", "square root"),
     "LINEAR": ("linear", "linearly", "proportional", "proportionally", "in proportion"),
@@ -123,6 +131,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "CLIP": ("clip", "clipping", "clipped"),
     "SPIKE": ("spike", "spikes", "spiking", "jump"),
     "SAME": ("same", "identical", "equal", "equivalent", "match", "matches", "unchanged"),
+    "KEEP": ("keep", "keeps", "kept", "store", "stored", "save", "saved", "cache", "cached", "hold", "held"),
+    "BACKPROP": ("backprop", "backpropagation", "backward pass", "backward", "back-propagation"),
+    "REPARAMETRIZE": ("reparametrize", "reparameterize", "reparametrization", "reparameterization"),
     "HALF": ("half", "halve", "halves", "halved", "halving"),
     "SAMPLE": ("sample", "example", "image", "data point", "datapoint"),
     "MOMENTUM": ("momentum", "velocity", "heavy ball", "heavy-ball"),
@@ -273,12 +284,12 @@ def _unbracket(text: str) -> str:
 
 
 def _read_clause(text: str) -> tuple[list[str], list[bool]]:
-    """A clause's content stems, each marked negated when its comma-separated part holds a negation:
+    """A clause's content stems, each marked negated when its part (up to a comma or "and") holds a negation:
     in "I don't agree, it's not the same" each part denies its own claim, and "no clipping and no
     warmup" denies both (coordinated negations do not cancel)."""
     stems: list[str] = []
     negated: list[bool] = []
-    for part in text.split(","):
+    for part in NEGATION_END.split(text):
         part_stems = _stem_text(part)
         denied = any(stem in NEGATORS for stem in part_stems)
         content = [stem for stem in part_stems if stem not in NEGATORS and stem not in _stopwords()]

@@ -113,3 +113,12 @@ def test_a_formula_keeps_its_clause_while_an_aside_in_brackets_is_its_own():
     assert suggested_items("Momentum's effective rate is lr/(1-m), ten times lr.", item) == {"effective"}
     aside = [RubricItem(id="aside", criterion="a", cues=["effective rate ten times"])]
     assert suggested_items("The effective rate (ten times) is larger.", aside) == set()
+
+
+def test_a_negation_stops_where_and_opens_a_new_subject():
+    items = [
+        RubricItem(id="slope-grows", criterion="s", cues=["slope grows"]),
+        RubricItem(id="no-cancel", criterion="c", cues=["does not cancel between first and second moment"]),
+    ]
+    assert suggested_items("The intercept does not change and the slope grows.", items) == {"slope-grows"}
+    assert suggested_items("It doesn't cancel between the first and second moment.", items) == {"no-cancel"}
