@@ -59,6 +59,8 @@ NUMBER_WORDS = {word: str(value) for value, word in enumerate(_NUMBER_NAMES.spli
     "twice": "2 x",
 }
 NUMBER_WORD = re.compile(r"\b(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b")
+FOLD = re.compile(r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")-?fold\b")
+PERCENT = re.compile(r"(\d)\s*(?:percent|per cent)\b")
 TIMES = re.compile(r"(\d)\s*(?:x|×|times|-fold|fold)\b")
 BRITISH = re.compile(r"\b(\w{3,}?)is(e|es|ed|ing|ation|ations|er|ers)\b")
 TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:e-?\d+)?%?|[a-z_]+")
@@ -72,7 +74,9 @@ CLAUSE = re.compile(
 #: Where a negation's reach ends inside a clause: a comma, or "and" opening a new subject (", and" already
 #: ends the clause): "the intercept does not change and the slope grows" affirms that the slope grows,
 #: while "does not cancel between the first and second moment" stays one denial.
-NEGATION_END = re.compile(r",|\band\s+(?=(?:the|a|an|it|its|they|their|this|that|these|those|there|we|you|i)\b)")
+NEGATION_END = re.compile(
+    r",(?!\d{3}\b)|\band\s+(?=(?:the|a|an|it|its|they|their|this|that|these|those|there|we|you|i)\b)"
+)
 #: A bracket opened straight after a word or an operator holds part of a formula.
 FORMULA = re.compile(r"(?<=[\w/*^])\(([^()]*)\)")
 #: A reply word opening a clause ("No, ...") answers the question; it does not negate what follows.
@@ -164,7 +168,9 @@ def _words(text: str) -> list[str]:
     for pattern, replacement in CONTRACTIONS:
         text = pattern.sub(replacement, text)
     text = BRITISH.sub(r"\1iz\2", text)
+    text = FOLD.sub(lambda m: NUMBER_WORDS[m[1]] + " x", text)
     text = TIMES.sub(r"\1 x", NUMBER_WORD.sub(lambda m: NUMBER_WORDS[m[0]], text))
+    text = PERCENT.sub(r"\1%", text)
     words = []
     for word in TOKEN.findall(text):
         if word[0].isdigit():

@@ -122,3 +122,11 @@ def test_a_negation_stops_where_and_opens_a_new_subject():
     ]
     assert suggested_items("The intercept does not change and the slope grows.", items) == {"slope-grows"}
     assert suggested_items("It doesn't cancel between the first and second moment.", items) == {"no-cancel"}
+
+
+def test_a_thousands_comma_is_part_of_the_number():
+    items = [
+        RubricItem(id="steps", criterion="s", cues=["1,000 epochs"]),
+        RubricItem(id="two", criterion="t", cues=["2 chunks"]),
+    ]
+    assert suggested_items("The peak comes back down by 1,000 epochs, over 2,048 chunks of rows.", items) == {"steps"}
