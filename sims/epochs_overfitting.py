@@ -9,6 +9,7 @@ loss is where early stopping would have stopped.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
@@ -106,6 +107,20 @@ def final_train_accuracy(trace: Trace) -> float | None:
     return t.last(trace.train_acc)
 
 
+@dataclass(kw_only=True)
+class Overfitting(Evidence):
+    """The runs, and the share of training labels that are right (what a "noise cap" would be)."""
+
+    label_noise: float
+
+
+def beats_label_accuracy(evidence: Overfitting, index: int, _: str | None) -> bool | None:
+    """Whether the best epoch's clean validation accuracy is above the share of right training labels."""
+    trace = evidence.run(VARIANT, evidence.seeds[index])
+    accuracy = None if trace is None else best_val_accuracy(trace)
+    return None if accuracy is None else accuracy > 1 - evidence.label_noise
+
+
 def each_seed(read: Callable[[Trace], Scalar]) -> Callable[[Evidence, int, str | None], Scalar]:
     """Read the one model's run of each seed (a PerRun would name the single variant in every value)."""
 
@@ -148,7 +163,8 @@ def experiment(params: Params, ctx: Context) -> Evidence:
             "final_train_accuracy": final_train_accuracy,
         },
     )
-    return Evidence(
+    return Overfitting(
+        label_noise=params.label_noise,
         seeds=ctx.seeds,
         variants=[VARIANT],
         traces=outcome.traces,
@@ -214,6 +230,14 @@ OBSERVABLES = Table(
         description="Validation accuracy at the best epoch.",
         unit="fraction",
         read=each_seed(best_val_accuracy),
+    ),
+    PerSeed(
+        name="best_beats_label_accuracy",
+        kind="bool",
+        description="Whether validation accuracy at the best epoch is above the share of training labels that are "
+        "right (1 - label_noise): the validation images carry their true labels, so wrong training labels do not "
+        "cap accuracy at their own rate.",
+        read=beats_label_accuracy,
     ),
     PerSeed(
         name="final_val_accuracy",
