@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from quizapp.models import Question
+from quizapp.models import Question, RubricItem
+from quizapp.rubric_match import Cue
 
 FOLLOW_UPS = (2, 4)
 RUBRIC_ITEMS = (3, 5)
@@ -31,9 +32,21 @@ def question_problems(question: Question) -> Iterable[tuple[str, str]]:
     criteria = [item.criterion.strip().lower() for item in question.rubric]
     if len(set(criteria)) != len(criteria):
         yield "rubric", "two items share a criterion"
+    yield from _silent_cues("rubric", question.rubric)
+    for index, follow_up in enumerate(question.follow_ups):
+        yield from _silent_cues(f"follow_ups[{index}].rubric", follow_up.rubric)
     prediction = question.prediction
     if prediction.kind == "number" and "tolerance" not in prediction.model_fields_set:
         yield "prediction.tolerance", "a number prediction states its tolerance (0 for an exact count)"
+
+
+def _silent_cues(field: str, items: Sequence[RubricItem]) -> Iterable[tuple[str, str]]:
+    """Cues made only of small words ("where it was", "none of them") can never suggest anything."""
+    for item in items:
+        for kind, cues in (("cues", item.cues), ("against", item.against)):
+            for cue in cues:
+                if Cue.parse(cue) is None:
+                    yield f"{field}.{item.id}.{kind}", f"cue {cue!r} is only small words and can never match"
 
 
 def _words(text: str) -> frozenset[str]:

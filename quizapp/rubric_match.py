@@ -50,6 +50,9 @@ CONTRACTIONS = (
     (re.compile(r"(?:^|(?<=[.!?;:]\s))not only\b|\bnot only\b(?=[^.;!?]*\b(?:but|also)\b)"), "not_only"),
     (re.compile(r"\bno longer\b"), "not"),
 )
+#: Greek letters as learners type them, spelled out ("λmax" is "lambda max").
+GREEK_NAMES = {"λ": "lambda", "η": "eta", "β": "beta", "ε": "epsilon", "σ": "sigma", "μ": "mu", "√": "sqrt"}
+GREEK = re.compile("[" + "".join(GREEK_NAMES) + "]")
 #: Numbers in words become digits, and "N times" becomes "N x", as learners write either.
 _NUMBER_NAMES = "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
 NUMBER_WORDS = {word: str(value) for value, word in enumerate(_NUMBER_NAMES.split(), start=2)} | {
@@ -127,7 +130,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "DDP": ("ddp", "data parallel", "data parallelism", "distributeddataparallel", "data-parallel"),
     "WORKER": ("worker", "gpu", "gpus", "replica", "rank", "device", "node"),
     "WARMUP": ("warmup", "warm-up", "warm up", "warming up", "ramp up", "ramp-up"),
-    "NOISE": ("noise", "noisy", "variance", "stochasticity", "stochastic"),
+    "NOISE": ("noise", "noisy", "variance", "stochasticity", "stochastic", "jitter", "jittery", "wobble"),
     "ACCUMULATE": ("accumulate", "accumulation", "accumulating"),
     "GENERALIZE": ("generalize", "generalization", "test error", "test loss", "held-out loss", "validation loss"),
     "OVERFIT": ("overfit", "overfitting", "memorize", "memorization"),
@@ -142,14 +145,11 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "SAMPLE": ("sample", "example", "image", "data point", "datapoint"),
     "MOMENTUM": ("momentum", "velocity", "heavy ball", "heavy-ball"),
     "SECOND_MOMENT": ("second moment", "squared gradient", "squared gradients", "v_t", "exp_avg_sq"),
-    "ROUNDING": (
-        "rounding",
-        "round-off",
-        "floating point",
-        "float rounding",
-        "numerical precision",
-        "machine precision",
-    ),
+    "ROUNDING": ("rounding error", "round-off", "floating point", "float rounding", "numerical precision"),
+    "CEIL": ("round up", "rounds up", "rounded up", "rounding up", "ceil", "ceiling"),
+    "FLOOR": ("round down", "rounds down", "rounded down", "rounding down", "floor"),
+    "STATISTICS": ("stats", "statistics", "statistic"),
+    "OSCILLATE": ("oscillate", "oscillation", "zigzag", "zig-zag", "bounce", "back and forth", "ping-pong"),
     "SYNCBN": ("syncbatchnorm", "syncbn", "sync bn", "sync batchnorm", "synchronized batchnorm", "synced batchnorm"),
     "WEIGHTS": ("weight", "weights", "parameter", "parameters", "param", "params"),
     "GRADIENT": ("gradient", "gradients", "grad", "grads", "derivative", "derivatives"),
@@ -164,7 +164,7 @@ def _stemmer() -> snowballstemmer.stemmer:
 
 
 def _words(text: str) -> list[str]:
-    text = text.lower()
+    text = GREEK.sub(lambda m: f" {GREEK_NAMES[m[0]]} ", text.lower())
     for pattern, replacement in CONTRACTIONS:
         text = pattern.sub(replacement, text)
     text = BRITISH.sub(r"\1iz\2", text)
@@ -232,7 +232,7 @@ class Cue:
 
     @classmethod
     def parse(cls, text: str) -> Cue | None:
-        stems = _stem_text(text)
+        stems = _stem_text(REPLY.sub("", text))  # read as an answer is: "Yes, they match" cues "they match"
         negated = any(stem in NEGATORS for stem in stems)
         content = frozenset(s for s in stems if s not in NEGATORS and s not in _stopwords() and s != "not_only")
         return cls(content, negated) if content else None

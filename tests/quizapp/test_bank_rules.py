@@ -59,3 +59,20 @@ def test_the_same_question_in_other_words_order_is_reported_once_where_it_repeat
     other = question("other", "Why does BatchNorm fail at batch size 2?")
     found = rule_problems([(Path("a.toml"), first), (Path("b.toml"), again), (Path("b.toml"), other)])
     assert found == [(Path("b.toml"), "again", "prompt", "asks what first asks (a.toml)")]
+
+
+def test_a_cue_of_only_small_words_is_reported_where_it_is():
+    rubric = [{"id": "a", "criterion": "a", "cues": ["where it was", "same weights"]}] + [
+        {"id": i, "criterion": f"criterion {i}"} for i in "bc"
+    ]
+    follow_ups = [
+        {
+            "question": "f?",
+            "answer": "a",
+            "rubric": [{"id": "x", "criterion": "x", "against": ["none of them"]}, {"id": "y", "criterion": "y"}],
+        },
+        {"question": "g?", "answer": "a"},
+    ]
+    problems = dict(question_problems(question(rubric=rubric, follow_ups=follow_ups)))
+    assert set(problems) == {"rubric.a.cues", "follow_ups[0].rubric.x.against"}
+    assert "'where it was'" in problems["rubric.a.cues"]
