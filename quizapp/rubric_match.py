@@ -32,6 +32,7 @@ import snowballstemmer
 #: Copied runs of at least this many words from the prompt are an echo, not an answer.
 ECHO_RUN = 4
 
+WITHOUT = "without"
 NEGATORS = frozenset({"not", "no", "never", "without", "neither", "nor", "none", "nothing", "hardly", "fail"})
 _STOPWORD_TEXT = (
     "a an the of to in on at by for with and or as is are was were be been being it its this that these "
@@ -104,7 +105,20 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "unstable",
         "instability",
     ),
-    "UP": ("increase", "raise", "higher", "larger", "bigger", "grow", "greater", "rise", "more", "go up", "goes up"),
+    "UP": (
+        "increase",
+        "raise",
+        "high",
+        "higher",
+        "larger",
+        "bigger",
+        "grow",
+        "greater",
+        "rise",
+        "more",
+        "go up",
+        "goes up",
+    ),
     "DOWN": (
         "decrease",
         "lower",
@@ -297,10 +311,15 @@ def _read_clause(text: str) -> tuple[list[str], list[bool]]:
     negated: list[bool] = []
     for part in NEGATION_END.split(text):
         part_stems = _stem_text(part)
-        denied = any(stem in NEGATORS for stem in part_stems)
-        content = [stem for stem in part_stems if stem not in NEGATORS and stem not in _stopwords()]
-        stems += content
-        negated += [denied] * len(content)
+        denied = any(stem in NEGATORS and stem != WITHOUT for stem in part_stems)
+        without = False  # "without" denies only the word after it: "it closes without warmup" still closes
+        for stem in part_stems:
+            if stem in NEGATORS:
+                without = without or stem == WITHOUT
+            elif stem not in _stopwords():
+                stems.append(stem)
+                negated.append(denied or without)
+                without = False
     return stems, negated
 
 

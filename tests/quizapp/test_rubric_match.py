@@ -130,3 +130,14 @@ def test_a_thousands_comma_is_part_of_the_number():
         RubricItem(id="two", criterion="t", cues=["2 chunks"]),
     ]
     assert suggested_items("The peak comes back down by 1,000 epochs, over 2,048 chunks of rows.", items) == {"steps"}
+
+
+def test_without_denies_only_the_word_after_it():
+    items = [
+        RubricItem(id="closes", criterion="c", cues=["gap closes"]),
+        RubricItem(id="warmup-needed", criterion="w", cues=["warmup closes the gap"]),
+        RubricItem(id="stable", criterion="s", cues=["trains without diverging"]),
+        RubricItem(id="diverges", criterion="d", cues=["diverges"]),
+    ]
+    assert suggested_items("The gap closes without warmup.", items) == {"closes"}
+    assert suggested_items("It trains without diverging.", items) == {"stable"}
