@@ -9,11 +9,14 @@ A clause ends at a sentence's end, a dash or a bracket, and before a word that o
 
 - Negation. A negation reaches the words of its own comma-separated part of a clause. A cue
   without a negation matches only words no negation reaches ("it does not converge" never
-  ticks "converges"); a cue that contains one ("not converge") needs one of its words reached.
+  ticks "converges"); a cue that contains one ("not converge") needs one of its words after
+  the negation ("the blow-up is not why" does not say "it does not blow up").
   A reply word opening a clause ("No, it diverges") is not a negation, nor is "not only ...
   but". Numbers written in words ("eight times") read as digits ("8x").
 - Prompt echo. Words the learner copied from the question (a run of `ECHO_RUN` or more words
-  in the prompt's order) do not count: restating the question is not answering it.
+  in the prompt's order) do not count, nor does a long clause made almost only of the prompt's
+  words in another order when the cue's words are all the prompt's: restating the question is
+  not answering it.
 - Contradiction. An item's `against` cues (a claim that rules the item out, such as picking
   the wrong choice) veto it wherever they match.
 
@@ -31,6 +34,8 @@ import snowballstemmer
 
 #: Copied runs of at least this many words from the prompt are an echo, not an answer.
 ECHO_RUN = 4
+#: A clause of at least this many words, this share of them the prompt's, restates the prompt.
+RESTATED_LENGTH, RESTATED_SHARE = 6, 0.8
 
 WITHOUT = "without"
 NEGATORS = frozenset({"not", "no", "never", "without", "neither", "nor", "none", "nothing", "hardly", "fail"})
@@ -257,6 +262,13 @@ class Clause:
     stems: tuple[str, ...]
     echo: tuple[bool, ...]  # per stem: part of a run copied from the prompt
     negated: tuple[bool, ...]  # per stem: in a comma-separated part that holds a negation
+    denied: tuple[bool, ...]  # per stem: after a negation in its part ("does not converge")
+    in_prompt: tuple[bool, ...]  # per stem: a word the prompt uses too
+
+    @property
+    def restates(self) -> bool:
+        """A clause of the prompt's own words, reordered: the question told back, not an answer to it."""
+        return len(self.stems) >= RESTATED_LENGTH and sum(self.in_prompt) >= RESTATED_SHARE * len(self.stems)
 
 
 def _echo_flags(stems: list[str], prompt_runs: frozenset[tuple[str, ...]]) -> list[bool]:
@@ -280,14 +292,17 @@ class Answer:
 
     @classmethod
     def read(cls, text: str, prompt: str = "") -> Answer:
-        prompt_runs = _runs([s for s in _stem_text(prompt) if s not in _stopwords()])
+        prompt_stems = [s for s in _stem_text(prompt) if s not in _stopwords()]
+        prompt_runs, prompt_words = _runs(prompt_stems), frozenset(prompt_stems)
         parts = [_read_clause(REPLY.sub("", part)) for part in CLAUSE.split(_unbracket(text)) if part]
         # Echoes are found across clause ends: a copied question may be split differently.
-        flags = _echo_flags([s for stems, _ in parts for s in stems], prompt_runs)
+        flags = _echo_flags([s for stems, _, _ in parts for s in stems], prompt_runs)
         clauses, start = [], 0
-        for stems, negated in parts:
+        for stems, negated, denied in parts:
             if stems:
-                clauses.append(Clause(tuple(stems), tuple(flags[start : start + len(stems)]), tuple(negated)))
+                echo = tuple(flags[start : start + len(stems)])
+                in_prompt = tuple(s in prompt_words for s in stems)
+                clauses.append(Clause(tuple(stems), echo, tuple(negated), tuple(denied), in_prompt))
             start += len(stems)
         return cls(tuple(clauses))
 
@@ -303,24 +318,27 @@ def _unbracket(text: str) -> str:
     return text
 
 
-def _read_clause(text: str) -> tuple[list[str], list[bool]]:
+def _read_clause(text: str) -> tuple[list[str], list[bool], list[bool]]:
     """A clause's content stems, each marked negated when its part (up to a comma or "and") holds a negation:
     in "I don't agree, it's not the same" each part denies its own claim, and "no clipping and no
     warmup" denies both (coordinated negations do not cancel)."""
     stems: list[str] = []
     negated: list[bool] = []
+    after: list[bool] = []
     for part in NEGATION_END.split(text):
         part_stems = _stem_text(part)
         denied = any(stem in NEGATORS and stem != WITHOUT for stem in part_stems)
-        without = False  # "without" denies only the word after it: "it closes without warmup" still closes
+        seen = without = False  # "without" denies only the word after it: "it closes without warmup" still closes
         for stem in part_stems:
             if stem in NEGATORS:
                 without = without or stem == WITHOUT
+                seen = seen or stem != WITHOUT
             elif stem not in _stopwords():
                 stems.append(stem)
                 negated.append(denied or without)
+                after.append(seen or without)
                 without = False
-    return stems, negated
+    return stems, negated, after
 
 
 def _in_clause(clause: Clause, cue: Cue) -> bool:
@@ -333,8 +351,10 @@ def _in_clause(clause: Clause, cue: Cue) -> bool:
         return False
     if all(clause.echo[i] for positions in found for i in positions):
         return False  # every word of the match was copied from the prompt
-    if cue.negated:
-        return any(clause.negated[i] for positions in found for i in positions)
+    if clause.restates and all(clause.in_prompt[positions[0]] for positions in found):
+        return False  # the prompt told back in other order: its words say nothing of the learner's
+    if cue.negated:  # the negation comes first, as in "does not blow up" (not "the blow-up is not why")
+        return any(clause.denied[i] for positions in found for i in positions)
     return all(any(not clause.negated[i] for i in positions) for positions in found)
 
 

@@ -141,3 +141,19 @@ def test_without_denies_only_the_word_after_it():
     ]
     assert suggested_items("The gap closes without warmup.", items) == {"closes"}
     assert suggested_items("It trains without diverging.", items) == {"stable"}
+
+
+def test_a_negated_cue_needs_the_negation_before_its_words():
+    item = [RubricItem(id="stable", criterion="s", cues=["does not blow up"])]
+    assert suggested_items("At 0.5 it does not blow up.", item) == {"stable"}
+    assert suggested_items("The blow-up is not caused by noise.", item) == set()
+
+
+def test_the_prompt_told_back_in_another_order_ticks_nothing():
+    prompt = "A teammate keeps the rate at 0.1 at batch 128, because a larger batch gives a more accurate gradient; you suggest 0.8."
+    item = [RubricItem(id="answer", criterion="a", cues=["0.8"])]
+    echo = (
+        "Because the larger batch gives a more accurate gradient the teammate keeps 0.1 at batch 128, versus rate 0.8."
+    )
+    assert suggested_items(echo, item, prompt) == set()
+    assert suggested_items("Rate 0.8.", item, prompt) == {"answer"}
