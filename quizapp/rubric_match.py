@@ -5,7 +5,7 @@ appears in that clause, in any order, after both are reduced the same way: lower
 British spellings folded into American ones, words stemmed (Snowball), and phrases a learner
 uses interchangeably mapped onto one concept ("step size" and "learning rate" are both `lr`).
 A clause ends at a sentence's end, a dash or a bracket, and before a word that opens another
-("but", "because", "so", ", and"). Three guards keep a match honest:
+("but", "because", "so", ", and"). These rules keep a match honest:
 
 - Negation. A negation reaches the words of its own comma-separated part of a clause. A cue
   without a negation matches only words no negation reaches ("it does not converge" never
@@ -17,6 +17,9 @@ A clause ends at a sentence's end, a dash or a bracket, and before a word that o
   in the prompt's order) do not count, nor does a long clause made almost only of the prompt's
   words in another order when the cue's words are all the prompt's: restating the question is
   not answering it.
+- Opening. A cue written `^shuffled` counts only in the first words of the answer's first
+  clause, where a bare pick stands ("Shuffled. ...", "I'd go with shuffled"); later the same
+  word may name the option argued against.
 - Contradiction. An item's `against` cues (a claim that rules the item out, such as picking
   the wrong choice) veto it wherever they match.
 
@@ -32,6 +35,8 @@ from dataclasses import dataclass
 
 import snowballstemmer
 
+#: A cue starting with this matches only the first words of the answer's opening clause.
+OPENING, OPENING_WORDS = "^", 3
 #: Copied runs of at least this many words from the prompt are an echo, not an answer.
 ECHO_RUN = 4
 #: A clause of at least this many words, this share of them the prompt's, restates the prompt.
@@ -44,7 +49,7 @@ _STOPWORD_TEXT = (
     "those there their they them then than so such do does did doing done will would shall should can "
     "could may might must has have had having i you we he she his her our your my me us one ones which "
     "who whom what when where how why per each every also just very much really quite into onto from "
-    "about over under up down out off both each any all some"
+    "about over under up down out off both each any all some d s ll ve re m"
 )
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 #: Negations said in one word or a contraction, spelled out before anything else.
@@ -244,17 +249,21 @@ def _stem_text(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Cue:
-    """A compiled cue: the content stems a clause must hold, and whether it must be negated."""
+    """A compiled cue: the content stems a clause must hold, whether it must be negated, and whether
+    only the answer's opening clause counts (a cue written `^shuffled`: the bare pick "Shuffled." that
+    opens an answer, where the same word later on may be the option the learner argues against)."""
 
     stems: frozenset[str]
     negated: bool
+    opening: bool = False
 
     @classmethod
     def parse(cls, text: str) -> Cue | None:
-        stems = _stem_text(REPLY.sub("", text))  # read as an answer is: "Yes, they match" cues "they match"
+        opening = text.lstrip().startswith(OPENING)
+        stems = _stem_text(REPLY.sub("", text.lstrip().removeprefix(OPENING)))  # "Yes, they match" as answers read
         negated = any(stem in NEGATORS for stem in stems)
         content = frozenset(s for s in stems if s not in NEGATORS and s not in _stopwords() and s != "not_only")
-        return cls(content, negated) if content else None
+        return cls(content, negated, opening) if content else None
 
 
 @dataclass(frozen=True)
@@ -265,10 +274,17 @@ class Clause:
     denied: tuple[bool, ...]  # per stem: after a negation in its part ("does not converge")
     in_prompt: tuple[bool, ...]  # per stem: a word the prompt uses too
 
+    def opening(self) -> Clause:
+        """The clause's first few words, where a bare pick stands ("Shuffled.", "I'd go with batch 64")."""
+        n = OPENING_WORDS
+        return Clause(self.stems[:n], self.echo[:n], self.negated[:n], self.denied[:n], self.in_prompt[:n])
+
     @property
     def restates(self) -> bool:
-        """A clause of the prompt's own words, reordered: the question told back, not an answer to it."""
-        return len(self.stems) >= RESTATED_LENGTH and sum(self.in_prompt) >= RESTATED_SHARE * len(self.stems)
+        """A clause of the prompt's own words, reordered: the question told back, not an answer to it
+        (denying the prompt's words, "it's not the same as batch 128", is an answer)."""
+        long_enough = len(self.stems) >= RESTATED_LENGTH and not any(self.negated)
+        return long_enough and sum(self.in_prompt) >= RESTATED_SHARE * len(self.stems)
 
 
 def _echo_flags(stems: list[str], prompt_runs: frozenset[tuple[str, ...]]) -> list[bool]:
@@ -307,6 +323,8 @@ class Answer:
         return cls(tuple(clauses))
 
     def matches(self, cue: Cue) -> bool:
+        if cue.opening:
+            return bool(self.clauses) and _in_clause(self.clauses[0].opening(), cue)
         return any(_in_clause(clause, cue) for clause in self.clauses)
 
 

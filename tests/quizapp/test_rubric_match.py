@@ -157,3 +157,10 @@ def test_the_prompt_told_back_in_another_order_ticks_nothing():
     )
     assert suggested_items(echo, item, prompt) == set()
     assert suggested_items("Rate 0.8.", item, prompt) == {"answer"}
+
+
+def test_an_opening_cue_counts_only_in_the_first_clause():
+    item = [RubricItem(id="answer", criterion="Picks shuffled.", cues=["^shuffled"], against=["^sorted"])]
+    assert suggested_items("Shuffled. Sorted data biases each epoch.", item) == {"answer"}
+    assert suggested_items("Sorted. Shuffled data would only add noise.", item) == set()
+    assert suggested_items("It ends biased, unlike shuffled data.", item) == set()
