@@ -20,6 +20,9 @@ A clause ends at a sentence's end, a dash or a bracket, and before a word that o
 - Opening. A cue written `^shuffled` counts only in the first words of the answer's first
   clause, where a bare pick stands ("Shuffled. ...", "I'd go with shuffled"); later the same
   word may name the option argued against.
+- Vocabulary. An answer that uses, outside negations and echoes, `VOCABULARY_HITS` of an item's
+  own words (in its cues, in no other item's of the question, not in the prompt) covers it even
+  when no one cue matches whole: a paraphrase mixes the words of several cues.
 - Contradiction. An item's `against` cues (a claim that rules the item out, such as picking
   the wrong choice) veto it wherever they match.
 
@@ -30,11 +33,15 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import snowballstemmer
 
+#: An answer using this many of an item's own cue words (see `_vocabularies`) covers it without a whole cue:
+#: a paraphrase mixes the words of several cues.
+VOCABULARY_HITS = 3
 #: A cue starting with this matches only the first words of the answer's opening clause.
 OPENING, OPENING_WORDS = "^", 3
 #: Copied runs of at least this many words from the prompt are an echo, not an answer.
@@ -305,6 +312,17 @@ class Answer:
     """An answer split into clauses of concept stems, with what was copied from the prompt marked."""
 
     clauses: tuple[Clause, ...]
+    prompt_words: frozenset[str] = frozenset()
+
+    @property
+    def affirmed(self) -> frozenset[str]:
+        """The learner's own words: outside every negation and not copied from the prompt."""
+        return frozenset(
+            stem
+            for clause in self.clauses
+            for stem, negated, echo in zip(clause.stems, clause.negated, clause.echo, strict=True)
+            if not negated and not echo
+        )
 
     @classmethod
     def read(cls, text: str, prompt: str = "") -> Answer:
@@ -320,7 +338,7 @@ class Answer:
                 in_prompt = tuple(s in prompt_words for s in stems)
                 clauses.append(Clause(tuple(stems), echo, tuple(negated), tuple(denied), in_prompt))
             start += len(stems)
-        return cls(tuple(clauses))
+        return cls(tuple(clauses), prompt_words)
 
     def matches(self, cue: Cue) -> bool:
         if cue.opening:
@@ -391,9 +409,26 @@ def compile_item(item_id: str, cues: Iterable[str], against: Iterable[str] = ())
 
 
 def suggest(answer: Answer, items: Iterable[ItemCues]) -> set[str]:
-    """The items some cue of which the answer matches and none of whose `against` cues it does."""
+    """The items the answer covers by a cue, or by using enough of the item's own vocabulary, and
+    none of whose `against` cues it matches."""
+    items = list(items)
+    vocabulary = _vocabularies(items, answer.prompt_words)
+    affirmed = answer.affirmed
     return {
         item.id
         for item in items
-        if any(answer.matches(cue) for cue in item.cues) and not any(answer.matches(cue) for cue in item.against)
+        if (any(answer.matches(cue) for cue in item.cues) or len(vocabulary[item.id] & affirmed) >= VOCABULARY_HITS)
+        and not any(answer.matches(cue) for cue in item.against)
+    }
+
+
+def _vocabularies(items: Sequence[ItemCues], prompt_words: frozenset[str]) -> dict[str, frozenset[str]]:
+    """Each item's own words: in its plain cues, in no other item's, not in the prompt, not a number."""
+    words = {item.id: frozenset(s for cue in item.cues if not cue.negated for s in cue.stems) for item in items}
+    shared = Counter(s for item_words in words.values() for s in item_words)
+    return {
+        item_id: frozenset(
+            s for s in item_words if shared[s] == 1 and s not in prompt_words and len(s) > 2 and not s[0].isdigit()
+        )
+        for item_id, item_words in words.items()
     }

@@ -164,3 +164,13 @@ def test_an_opening_cue_counts_only_in_the_first_clause():
     assert suggested_items("Shuffled. Sorted data biases each epoch.", item) == {"answer"}
     assert suggested_items("Sorted. Shuffled data would only add noise.", item) == set()
     assert suggested_items("It ends biased, unlike shuffled data.", item) == set()
+
+
+def test_an_answer_using_enough_of_an_items_own_words_covers_it():
+    items = [
+        RubricItem(id="why", criterion="w", cues=["fewer updates per epoch", "scale the rate with the batch"]),
+        RubricItem(id="memory", criterion="m", cues=["activation memory grows", "peak memory"]),
+    ]
+    paraphrase = "Each epoch is short now, so the learning rate has to scale."  # no one cue whole
+    assert suggested_items(paraphrase, items) == {"why"}
+    assert suggested_items("It is not about fewer epochs or how the rate should scale.", items) == set()
