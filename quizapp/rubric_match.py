@@ -428,7 +428,9 @@ def _vocabularies(items: Sequence[ItemCues], prompt_words: frozenset[str]) -> di
     shared = Counter(s for item_words in words.values() for s in item_words)
     return {
         item_id: frozenset(
-            s for s in item_words if shared[s] == 1 and s not in prompt_words and len(s) > 2 and not s[0].isdigit()
+            s
+            for s in item_words
+            if shared[s] == 1 and s not in prompt_words and (len(s) > 2 or s.isupper()) and not s[0].isdigit()
         )
         for item_id, item_words in words.items()
     }

@@ -150,7 +150,10 @@ def test_a_negated_cue_needs_the_negation_before_its_words():
 
 
 def test_the_prompt_told_back_in_another_order_ticks_nothing():
-    prompt = "A teammate keeps the rate at 0.1 at batch 128, because a larger batch gives a more accurate gradient; you suggest 0.8."
+    prompt = (
+        "A teammate keeps the rate at 0.1 at batch 128, because a larger batch gives a more accurate gradient; "
+        "you suggest 0.8."
+    )
     item = [RubricItem(id="answer", criterion="a", cues=["0.8"])]
     echo = (
         "Because the larger batch gives a more accurate gradient the teammate keeps 0.1 at batch 128, versus rate 0.8."
