@@ -77,7 +77,7 @@ def choose(question: Question) -> Choice:
     if "drift" in described | tags:
         return Choice(rule="drift", metrics=("windowed_accuracy",), **base)
     if any(word.startswith("accura") for word in described):
-        split = "train_acc" if described & {"training", "train"} else "val_acc"
+        split = "train_acc" if described & {"training", "train"} and "validation" not in described else "val_acc"
         return Choice(rule="accuracy", metrics=(split,), **base)
     if described & NOISE_WORDS:
         return Choice(rule="noise", metrics=("update_loss",), by_epoch=True, **base)

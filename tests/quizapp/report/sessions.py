@@ -36,8 +36,11 @@ def wrong_value(question: Question, result: SimResult) -> PredictionValue:
     return prediction_for(question, observed, right=False)
 
 
-def answer_fully(practice: Practice, answer: str, *, right: bool, confidence: str | None) -> None:
-    """Lock a prediction, run the real simulation, write an answer, tick the suggested rubric items."""
+def answer_fully(
+    practice: Practice, answer: str, *, right: bool, confidence: str | None, ticks: list[str] | None = None
+) -> None:
+    """Lock a prediction, run the real simulation, write an answer, tick the given rubric items (by default
+    the suggested ones)."""
     question = practice.question
     result = run_once(question)
     observed = result.observable(question.prediction.observable, question.prediction.variant).value
@@ -45,7 +48,7 @@ def answer_fully(practice: Practice, answer: str, *, right: bool, confidence: st
     practice.lock(value, confidence)
     practice.record_run("finished", result, value)
     practice.save_answer(answer)
-    practice.grade(sorted(suggested_for(question, answer)) or [question.rubric[0].id])
+    practice.grade(ticks if ticks is not None else sorted(suggested_for(question, answer)) or [question.rubric[0].id])
     practice.next()
 
 

@@ -67,6 +67,7 @@ CHARTS = {
     # accuracy
     "final_val_accuracy": ("Validation accuracy", "epoch"),
     "best_val_accuracy": ("Validation accuracy", "epoch"),
+    "best_beats_label_accuracy": ("Validation accuracy", "epoch"),
     "final_train_accuracy": ("Training accuracy", "epoch"),
     "more_accurate_after_drift": ("Accuracy over the last window", "examples seen"),
     "static_accuracy_drop": ("Accuracy over the last window", "examples seen"),

@@ -15,8 +15,8 @@ def test_trends_calibration_and_the_questions_to_revisit(tmp_path):
         answer_fully(first, "nothing useful", right=False, confidence="certain")  # wrong and sure: top of the list
         answer_fully(first, "nothing useful", right=True, confidence="guessing")
         second = Practice.start(store, bank, "second", questions[:1])
-        cues = " ".join(cue for item in questions[0].rubric for cue in item.cues)
-        answer_fully(second, cues, right=True, confidence="certain")  # the first question, now mastered
+        every_item = [item.id for item in questions[0].rubric]
+        answer_fully(second, questions[0].model_answer, right=True, confidence="certain", ticks=every_item)  # mastered
         markdown = progress_text(store, bank, "md")
         html = progress_text(store, bank, "html")
     assert "# Progress over 2 sessions" in markdown
@@ -35,9 +35,8 @@ def test_a_confident_wrong_prediction_ranks_above_a_weak_answer(tmp_path):
         questions = fast_questions(bank, 2)
         practice = Practice.start(store, bank, "t", questions)
         answer_fully(practice, "", right=True, confidence=None)  # weak answer, right prediction
-        answer_fully(
-            practice, " ".join(c for i in questions[1].rubric for c in i.cues), right=False, confidence="certain"
-        )
+        strong = [item.id for item in questions[1].rubric]
+        answer_fully(practice, questions[1].model_answer, right=False, confidence="certain", ticks=strong)
         revisit = progress_text(store, bank, "md").split("## Revisit first")[1]
     assert revisit.index(questions[1].id) < revisit.index(questions[0].id)
     assert "prediction wrong (you were certain)" in revisit
