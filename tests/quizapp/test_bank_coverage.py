@@ -27,6 +27,7 @@ RECENT = {
     "clipping_spikes",
     "double_descent_epochs",
     "memory_scaling",
+    "adam_warmup",
 }
 #: Topics an interviewer on training dynamics asks about, each with several questions.
 TOPICS_WITH_SEVERAL = {
