@@ -22,6 +22,7 @@ from sims.result import Series, SimResult
 MAX_POINTS = 200
 #: More lines than this and a crowded chart is narrowed to the kind of run the question names.
 MAX_LINES = 6
+NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e-?\d+)?")
 TITLES = {
     "update_loss": "loss per update",
     "grad_norm": "gradient norm per update",
@@ -159,17 +160,36 @@ def focus(choice: Choice, variants: list[str]) -> list[str]:
 
     if choice.variant in groups:
         return [v for v in variants if reference(v) or v.split(" ", 1)[0] == choice.variant]
+    if len(variants) > MAX_LINES and choice.variant:
+        # "lr 0.1 no warmup": it and the runs at the same setting; "warmup": every run of that kind
+        same_setting = [v for v in variants if _numbers(v) and _numbers(v) == _numbers(choice.variant)]
+        of_kind = [v for v in variants if _after_numbers(v) == choice.variant]
+        for chosen in (same_setting if choice.variant in variants else [], of_kind):
+            if 2 <= len(chosen) <= MAX_LINES:
+                return chosen
     if len(variants) > MAX_LINES and groups:
         kinds = list(dict.fromkeys(v.split(" ", 1)[1] for v in variants if not reference(v)))
         worded = {kind: set(re.findall(r"[a-z]+", kind)) for kind in kinds}
         named = [kind for kind in kinds if worded[kind] and worded[kind] <= choice.words]
         if named:
             kind = max(named, key=len)
-            return [v for v in variants if reference(v) or v.split(" ", 1)[1] == kind]
+            kept = [v for v in variants if reference(v) or v.split(" ", 1)[1] == kind]
+            if len(kept) == 1:  # one line compares nothing: show the runs at its setting beside it
+                return [v for v in variants if _numbers(v) == _numbers(kept[0])]
+            return kept
         if not any(worded.values()):  # kinds along a sweep ("@ 2" .. "@ 64"): its two ends show the trend
             ends = {kinds[0], kinds[-1]}
             return [v for v in variants if reference(v) or v.split(" ", 1)[1] in ends]
     return variants
+
+
+def _numbers(variant: str) -> list[str]:
+    return NUMBER.findall(variant)
+
+
+def _after_numbers(variant: str) -> str:
+    """What a variant's name says after its last number: "lr 0.1 no warmup" -> "no warmup"."""
+    return NUMBER.split(variant)[-1].strip()
 
 
 def _variants(result: SimResult, metric: str) -> list[str]:

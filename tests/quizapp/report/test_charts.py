@@ -175,3 +175,11 @@ def test_the_newer_simulations_get_the_curve_their_question_is_about():
     assert chart is not None and "memory" in chart.title.lower()
     assert choose(asked("clipping_spikes", "loss_spikes", "number")).metrics == ("update_loss",)
     assert choose(asked("clipping_spikes", "best_threshold", "choice")).metrics[0] == "val_loss"
+
+
+def test_a_crowded_grid_of_rates_keeps_the_kind_or_the_setting_the_prediction_names():
+    variants = [f"lr {rate} {kind}" for rate in ("0.01", "0.03", "0.1", "0.3") for kind in ("no warmup", "warmup")]
+    widens = choose(BANK.get("warmup-adam-widens-peak-range"))  # about the warmed-up runs
+    assert focus(widens, variants) == [f"lr {rate} warmup" for rate in ("0.01", "0.03", "0.1", "0.3")]
+    no_recovery = choose(BANK.get("warmup-adam-longer-run-no-recovery"))  # about 0.1 without warmup
+    assert focus(no_recovery, variants) == ["lr 0.1 no warmup", "lr 0.1 warmup"]
