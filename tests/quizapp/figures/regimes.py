@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.quizapp.figures.readers import Figure, metric, obs, percent_behind, ratio
+from tests.quizapp.figures.readers import Figure, metric, obs, ratio
 
 FIGURES = [
     # batch-size (questions/batch-size.toml)
@@ -57,32 +57,32 @@ FIGURES = [
         obs("final_val_loss", "1024"),
     ),
     Figure(
-        "bs-lowest-loss-after-one-epoch",
-        "model_answer",
-        r"against (\d+) for batch 3000",
-        obs("updates_per_epoch", "3000"),
-        "exact",
-    ),
-    Figure(
-        "bs-lowest-loss-after-one-epoch",
+        "bs-converged-noise-floor",
         "explanation",
-        r"\(about ([\d.]+) against",
+        r"training loss of about ([\d.]+) against",
         metric("100", "train_loss_after_epoch"),
         tol=0.05,
     ),
     Figure(
-        "bs-lowest-loss-after-one-epoch",
+        "bs-converged-noise-floor",
         "explanation",
-        r"against ([\d.]+)\)",
-        metric("32", "train_loss_after_epoch"),
+        r"against about\s+([\d.]+) for batch 10\b",
+        metric("10", "train_loss_after_epoch"),
         tol=0.05,
     ),
     Figure(
-        "bs-lowest-loss-after-one-epoch",
+        "bs-early-stopping-epoch-moves",
         "explanation",
-        r"batch 100 was about (\d+)% behind",
-        percent_behind(metric("32", "train_loss_after_epoch"), metric("100", "train_loss_after_epoch")),
-        tol=0.5,
+        r"bottomed out around epoch (\d+)",
+        obs("best_epoch"),
+        tol=0.2,
+    ),
+    Figure(
+        "bs-early-stopping-epoch-moves",
+        "explanation",
+        r"between epochs (\d+) and (\d+)",
+        obs("best_epoch"),
+        "range",
     ),
     Figure(
         "bs-updates-per-epoch-10k",
