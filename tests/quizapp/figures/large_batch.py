@@ -94,8 +94,4 @@ FIGURES = [
         obs("final_train_loss", "512 matched updates"),
     ),
     Figure("lb-sharper-end-point", "explanation", r"against about ([\d.]+) for", obs("final_train_loss", "16")),
-    # lb-full-batch-gap
-    Figure("lb-full-batch-gap", "explanation", r"descent took (\d+) updates", obs("updates", "1000"), "exact"),
-    Figure("lb-full-batch-gap", "explanation", r"trailed by ([\d.]+) to ([\d.]+)", obs("gap", "same epochs"), "range"),
-    Figure("lb-full-batch-gap", "explanation", r"and (\d+) updates", obs("updates", "1000 matched updates"), "exact"),
 ]
