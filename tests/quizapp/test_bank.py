@@ -192,13 +192,13 @@ def test_the_headless_core_loads_without_torch_or_textual():
 #: Every theme of the practice questions in the background reading, and the questions answering it.
 COVERAGE = {
     "worked example: 10,000 examples at batch 100, then 500": ["bs-updates-per-epoch-10k", "bs-updates-at-500"],
-    "how batch size affects stability and speed": ["bs-smoother-curve-two-sizes", "bs-throughput-choice"],
+    "how batch size affects stability and speed": ["bs-smoother-curve-two-sizes", "hw-tiny-batches-slow-epochs"],
     "epochs and overfitting": ["epochs-val-loss-turns-up", "epochs-train-loss-keeps-falling"],
     "adjusting the learning rate when the batch grows": ["scaling-rule-double-batch", "scaling-same-rate-lags"],
-    "choosing a batch size for a dataset": ["bs-throughput-choice", "hw-memory-grows-with-batch"],
+    "choosing a batch size for a dataset": ["bs-fixed-epochs-best-val-loss", "hw-memory-grows-with-batch"],
     "risks of too many epochs": ["epochs-memorises-wrong-labels", "epochs-best-epoch"],
     "batch size and epochs with other hyperparameters": ["schedules-growth-instead-of-decay", "scaling-rule-breaks"],
-    "small vs large batches": ["bs-fixed-epochs-best-val-loss", "bs-lowest-loss-after-one-epoch"],
+    "small vs large batches": ["bs-fixed-epochs-best-val-loss", "bs-converged-noise-floor"],
     "smaller datasets need more epochs": ["epochs-small-dataset-updates"],
     "memory constraints": ["hw-memory-grows-with-batch", "ooc-memory-saving"],
     "a smaller learning rate trains slower": ["lr-too-small-stalls"],
