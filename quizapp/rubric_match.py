@@ -50,7 +50,7 @@ ECHO_RUN = 4
 RESTATED_LENGTH, RESTATED_SHARE = 6, 0.8
 
 WITHOUT = "without"
-NEGATORS = frozenset({"not", "no", "never", "without", "neither", "nor", "none", "nothing", "hardly", "fail"})
+NEGATORS = frozenset({"not", "no", "never", "without", "neither", "nor", "none", "nothing", "hardly"})
 _STOPWORD_TEXT = (
     "a an the of to in on at by for with and or as is are was were be been being it its this that these "
     "those there their they them then than so such do does did doing done will would shall should can "
@@ -67,6 +67,7 @@ CONTRACTIONS = (
     # "Not only X, Y" and "not only X but also Y" affirm X; "it is not only X" denies that X alone does it.
     (re.compile(r"(?:^|(?<=[.!?;:]\s))not only\b|\bnot only\b(?=[^.;!?]*\b(?:but|also)\b)"), "not_only"),
     (re.compile(r"\bno longer\b"), "not"),
+    (re.compile(r"\bfail(?:s|ed|ing)? to\b"), "not"),  # "fails to converge"; "the rule fails at 64" denies nothing
 )
 #: Greek letters as learners type them, spelled out ("λmax" is "lambda max").
 GREEK_NAMES = {"λ": "lambda", "η": "eta", "β": "beta", "ε": "epsilon", "σ": "sigma", "μ": "mu", "√": "sqrt"}
@@ -89,15 +90,17 @@ TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:e-?\d+)?%?|[a-z_]+")
 #: "because", ", and"). A cue matches inside one clause, and only that clause's negations reach it.
 CLAUSE = re.compile(
     r"[.;:!?\n]+(?:\s|$)|\s[-–—]\s|\(|\)"
-    r"|,?\s+(?=(?:but|because|since|so|whereas|while|although|though|however|yet|unless|instead)\b)"
+    r"|,?\s+(?=(?:but|because|since|so|whereas|while|although|though|however|yet|unless|instead|whether|if)\b)"
     r"|,\s+(?=(?:and|which|as)\b)"
 )
 #: Where a negation's reach ends inside a clause: a comma, or "and" opening a new subject (", and" already
 #: ends the clause): "the intercept does not change and the slope grows" affirms that the slope grows,
 #: while "does not cancel between the first and second moment" stays one denial.
 NEGATION_END = re.compile(
-    r",(?!\d{3}\b)|\band\s+(?=(?:the|a|an|it|its|they|their|this|that|these|those|there|we|you|i)\b)"
+    r",(?!\d{3}\b)|\band\s+(?=not\b)|\band\s+(?=(?:the|a|an|it|its|they|their|this|that|these|those|there|we|you|i)\b)"
 )
+#: A clause opened by one of these states a condition, not a claim, up to its first comma.
+HEDGE = re.compile(r"\s*(?:whether|if)\b", re.IGNORECASE)
 #: A bracket opened straight after a word or an operator holds part of a formula.
 FORMULA = re.compile(r"(?<=[\w/*^])\(([^()]*)\)")
 #: A reply word opening a clause ("No, ...") answers the question; it does not negate what follows.
@@ -169,7 +172,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "CLIP": ("clip", "clipping", "clipped"),
     "SPIKE": ("spike", "spikes", "spiking", "jump"),
     "SAME": ("same", "identical", "equal", "equivalent", "match", "matches", "unchanged"),
-    "KEEP": ("keep", "keeps", "kept", "store", "stored", "save", "saved", "cache", "cached", "hold", "held"),
+    "KEEP": ("keep", "keeps", "kept", "store", "stored", "cache", "cached"),
     "BACKPROP": ("backprop", "backpropagation", "backward pass", "backward", "back-propagation"),
     "REPARAMETRIZE": ("reparametrize", "reparameterize", "reparametrization", "reparameterization"),
     "HALF": ("half", "halve", "halves", "halved", "halving"),
@@ -326,7 +329,7 @@ class Answer:
 
     @classmethod
     def read(cls, text: str, prompt: str = "") -> Answer:
-        prompt_stems = [s for s in _stem_text(prompt) if s not in _stopwords()]
+        prompt_stems = [s for s in _stem_text(prompt) if s not in _stopwords() and s not in NEGATORS]
         prompt_runs, prompt_words = _runs(prompt_stems), frozenset(prompt_stems)
         parts = [_read_clause(REPLY.sub("", part)) for part in CLAUSE.split(_unbracket(text)) if part]
         # Echoes are found across clause ends: a copied question may be split differently.
@@ -361,7 +364,11 @@ def _read_clause(text: str) -> tuple[list[str], list[bool], list[bool]]:
     stems: list[str] = []
     negated: list[bool] = []
     after: list[bool] = []
+    hedged = HEDGE.match(text) is not None
     for part in NEGATION_END.split(text):
+        if hedged:  # "whether it diverges", "if it blows up, ...": the condition asserts nothing
+            hedged = False
+            continue
         part_stems = _stem_text(part)
         denied = any(stem in NEGATORS and stem != WITHOUT for stem in part_stems)
         seen = without = False  # "without" denies only the word after it: "it closes without warmup" still closes

@@ -177,3 +177,16 @@ def test_an_answer_using_enough_of_an_items_own_words_covers_it():
     paraphrase = "Each epoch is short now, so the learning rate has to scale."  # no one cue whole
     assert suggested_items(paraphrase, items) == {"why"}
     assert suggested_items("It is not about fewer epochs or how the rate should scale.", items) == set()
+
+
+def test_a_condition_asserts_nothing_and_fails_to_is_the_only_failing_denial():
+    items = [
+        RubricItem(id="diverges", criterion="d", cues=["it diverges"]),
+        RubricItem(id="breaks-at-64", criterion="b", cues=["fails at 64"]),
+        RubricItem(id="faster", criterion="f", cues=["helps up to the edge"]),
+    ]
+    assert suggested_items("Whether it diverges depends on the seed.", items) == set()
+    assert suggested_items("If it diverges, lower the rate.", items) == set()
+    assert suggested_items("It diverges within ten updates.", items) == {"diverges"}
+    assert suggested_items("The rule fails at 64.", items) == {"breaks-at-64"}
+    assert suggested_items("A bigger rate helps up to the edge and not beyond.", items) == {"faster"}
