@@ -12,7 +12,8 @@ A clause ends at a sentence's end, a dash or a bracket, and before a word that o
   ticks "converges"); a cue that contains one ("not converge") needs one of its words after
   the negation ("the blow-up is not why" does not say "it does not blow up").
   A reply word opening a clause ("No, it diverges") is not a negation, nor is "not only ...
-  but"; a condition ("whether it diverges", "if it blows up, ...") asserts nothing. Numbers written in words ("eight times") read as digits ("8x").
+  but"; a condition ("whether it diverges", "if it blows up, ...") asserts nothing. Numbers
+  written in words ("eight times") read as digits ("8x").
 - Prompt echo. Words the learner copied from the question (a run of `ECHO_RUN` or more words
   in the prompt's order) do not count, nor does a long clause made almost only of the prompt's
   words in another order when the cue's words are all the prompt's: restating the question is

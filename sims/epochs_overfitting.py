@@ -42,10 +42,17 @@ class Params(ParamsBase):
     lr: float = Field(0.05, gt=0, le=10, description="Learning rate.")
     batch_size: int = Field(32, ge=1, description="Batch size.")
     momentum: float = Field(0.9, ge=0, lt=1, description="SGD momentum.")
+    reference_batch: int | None = Field(
+        None,
+        ge=1,
+        description="A second run at this batch size (same rate and epochs), to compare when each is at its best.",
+    )
 
     @model_validator(mode="after")
     def _batch_fits(self) -> Params:
         require_batch_fits("batch_size", self.batch_size, self.train_size, of="train_size")
+        if self.reference_batch is not None:
+            require_batch_fits("reference_batch", self.reference_batch, self.train_size, of="train_size")
         return self
 
 
@@ -116,7 +123,7 @@ class Overfitting(Evidence):
 
 def beats_label_accuracy(evidence: Overfitting, index: int, _: str | None) -> bool | None:
     """Whether the best epoch's clean validation accuracy is above the share of right training labels."""
-    trace = evidence.run(VARIANT, evidence.seeds[index])
+    trace = evidence.run(evidence.variants[0], evidence.seeds[index])
     accuracy = None if trace is None else best_val_accuracy(trace)
     return None if accuracy is None else accuracy > 1 - evidence.label_noise
 
@@ -125,10 +132,41 @@ def each_seed(read: Callable[[Trace], Scalar]) -> Callable[[Evidence, int, str |
     """Read the one model's run of each seed (a PerRun would name the single variant in every value)."""
 
     def per_seed(evidence: Evidence, index: int, _: str | None) -> Scalar:
-        trace = evidence.run(VARIANT, evidence.seeds[index])
+        trace = evidence.run(evidence.variants[0], evidence.seeds[index])
         return None if trace is None else read(trace)
 
     return per_seed
+
+
+def variants_of(params: Params) -> list[str]:
+    """The one run, or, beside a reference, both runs named by their batch sizes."""
+    if params.reference_batch is None:
+        return [VARIANT]
+    return [f"batch {params.batch_size}", f"batch {params.reference_batch}"]
+
+
+def best_epoch_ratio(evidence: Overfitting, index: int, _: str | None) -> float | None:
+    """How many times later, in epochs, the run is at its best than the reference run."""
+    if len(evidence.variants) < 2:
+        return None
+    seed = evidence.seeds[index]
+    runs = [evidence.run(name, seed) for name in evidence.variants[:2]]
+    epochs = [None if trace is None else best_epoch(trace) for trace in runs]
+    if epochs[0] is None or not epochs[1]:
+        return None
+    return epochs[0] / epochs[1]
+
+
+#: Where the run's best epoch falls against the reference run's: a ratio within these bounds is "about the same".
+SAME_EPOCH = (0.8, 1.25)
+
+
+def best_epoch_against_reference(evidence: Overfitting, index: int, name: str | None) -> str | None:
+    ratio = best_epoch_ratio(evidence, index, name)
+    if ratio is None:
+        return None
+    low, high = SAME_EPOCH
+    return "earlier" if ratio < low else "about the same" if ratio <= high else "later"
 
 
 def experiment(params: Params, ctx: Context) -> Evidence:
@@ -146,7 +184,11 @@ def experiment(params: Params, ctx: Context) -> Evidence:
             loss="cross_entropy",
             train=split.train,
             val=split.val,
-            runs=[Run(VARIANT, seed, params.lr, params.batch_size) for seed in ctx.seeds],
+            runs=[
+                Run(name, seed, params.lr, batch)
+                for name, batch in zip(variants_of(params), (params.batch_size, params.reference_batch), strict=False)
+                for seed in ctx.seeds
+            ],
             epochs=params.epochs,
             optimizer=Optimizer(momentum=params.momentum),
         )
@@ -166,7 +208,7 @@ def experiment(params: Params, ctx: Context) -> Evidence:
     return Overfitting(
         label_noise=params.label_noise,
         seeds=ctx.seeds,
-        variants=[VARIANT],
+        variants=variants_of(params),
         traces=outcome.traces,
         series=t.curves(outcome.traces, ("train_loss", "val_loss", "train_acc", "val_acc")),
         metrics=rows,
@@ -178,13 +220,30 @@ def experiment(params: Params, ctx: Context) -> Evidence:
 
 
 OBSERVABLES = Table(
-    lambda _: [VARIANT],
+    lambda params: variants_of(params)[:1],
     PerSeed(
         name="best_epoch",
         kind="number",
         description="The epoch with the lowest validation loss: where early stopping would stop.",
         unit="epoch",
         read=each_seed(best_epoch),
+    ),
+    PerSeed(
+        name="best_epoch_ratio",
+        kind="number",
+        description="How many times later, in epochs, the run reaches its lowest validation loss than the run at "
+        "reference_batch (none without one): at the same rate progress is counted in updates, so about "
+        "batch_size / reference_batch.",
+        unit="x",
+        read=best_epoch_ratio,
+    ),
+    PerSeed(
+        name="best_epoch_against_reference",
+        kind="choice",
+        description=f"Whether the run reaches its lowest validation loss earlier, at about the same epoch (a ratio of "
+        f"{SAME_EPOCH[0]:g} to {SAME_EPOCH[1]:g}) or later than the run at reference_batch (none without one).",
+        choices=["earlier", "about the same", "later"],
+        read=best_epoch_against_reference,
     ),
     PerSeed(
         name="best_epoch_share",

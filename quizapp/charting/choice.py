@@ -58,7 +58,9 @@ def choose(question: Question) -> Choice:
     described_text = f"{observable.replace('_', ' ')} {_description(question)}".lower().replace("label noise", "labels")
     described = _words(described_text)
     prompt_text = f"{question.prompt} {question.prediction.prompt}".lower()
-    tags = _words(" ".join(question.tags))
+    tags = _words(
+        " ".join(t for t in question.tags if not t.startswith("misconception:"))
+    )  # the wrong belief steers nothing
     base = {"variant": question.prediction.variant, "words": _words(prompt_text) | tags}
 
     if described & {"memory", "chunk", "chunks", "checkpointing", "intercept"}:

@@ -118,6 +118,12 @@ DEPENDS: dict[tuple[str, str, str], tuple[str, str]] = {
 
 #: Verdicts read from wall time: they depend on the machine and its load, and their
 #: descriptions must say so. They are still checked, on a machine quiet enough to judge them.
+#: Verdicts the defaults cannot decide, because they compare with a run the defaults do not train: checked with
+#: these params set, at every base and move.
+SETUP: dict[tuple[str, str], dict[str, object]] = {
+    # batch 128 beside a reference run at batch 32: where the best epoch falls against it
+    ("epochs_overfitting", "best_epoch_against_reference"): {"batch_size": 128, "reference_batch": 32},
+}
 TIMING: dict[tuple[str, str], str] = {
     ("memory_and_throughput", "fastest_epoch_batch"): "each batch size timed alone, in rounds",
     ("batch_size_sweep", "fastest_epoch_batch"): "each batch size timed alone, its seeds together",

@@ -8,7 +8,8 @@ the experiment (learning rate, width, dataset size, epochs) is moved by x0.7 and
 The tables in `tests/sims/incidental.py` say, per simulation, which parameters those are (`INCIDENTAL`, which
 every registered simulation must fill in), which moves the params cannot take (`INVALID`)
 and which verdicts legitimately depend on a parameter (`DEPENDS`: the observable's
-description must then say so). Verdicts read from wall time (`TIMING`) depend on the
+description must then say so); a verdict the defaults cannot decide is checked with the
+params `SETUP` gives it. Verdicts read from wall time (`TIMING`) depend on the
 machine: one that disagrees is measured again, and is not judged while the machine is busy.
 One run per (simulation, params, base) decides all its observables; the runs are shared
 with tests/quizapp/test_bank_runs.py.
@@ -36,6 +37,7 @@ from tests.sims.incidental import (  # noqa: F401 (re-exported for scripts that 
     FACTORS,
     INCIDENTAL,
     INVALID,
+    SETUP,
     TIMING,
     TIMING_RETRIES,
     Move,
@@ -47,6 +49,7 @@ from tests.sims.incidental import (  # noqa: F401 (re-exported for scripts that 
 
 
 def verdict(sim: str, observable: str, variant: str | None, params: dict[str, object], base: int) -> ObservableValue:
+    params = {**SETUP.get((sim, observable), {}), **params}
     return run(sim, json.dumps(params, sort_keys=True), base).observable(observable, variant)
 
 
@@ -147,9 +150,11 @@ Setting = tuple[str, dict[str, object], int]  # (label, params that differ from 
 def answers_of(item: Asked, settings: list[Setting], *, fresh: bool = False) -> dict[str, object]:
     if not fresh:
         return {name: verdict(item.sim, item.observable, item.variant, p, b).value for name, p, b in settings}
-    simulation = get(item.sim)
+    simulation, setup = get(item.sim), SETUP.get((item.sim, item.observable), {})
     return {
-        name: simulation.run(p, seeds=[b, b + 1, b + 2], device="cpu").observable(item.observable, item.variant).value
+        name: simulation.run({**setup, **p}, seeds=[b, b + 1, b + 2], device="cpu")
+        .observable(item.observable, item.variant)
+        .value
         for name, p, b in settings
     }
 

@@ -85,6 +85,13 @@ FIGURES = [
         "range",
     ),
     Figure(
+        "bs-early-stopping-epoch-moves",
+        "explanation",
+        r"(\d+) to (\d+) times later than the batch-32 run",
+        obs("best_epoch_ratio"),
+        "range",
+    ),
+    Figure(
         "bs-updates-per-epoch-10k",
         "explanation",
         r"the counts are (\d+) and",

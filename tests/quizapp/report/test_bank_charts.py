@@ -33,6 +33,7 @@ CHARTS = {
     "lowest_val_loss_batch": VALIDATION,
     "better_order": VALIDATION,
     "best_epoch": VALIDATION,
+    "best_epoch_against_reference": VALIDATION,
     "decay_matches_growth": VALIDATION,
     "lowest_final_val_loss": VALIDATION,
     # overfitting: training beside validation
@@ -108,6 +109,7 @@ CHARTS = {
     "summed_matches_rate": LOSS_BY_UPDATE,
     "clipping_never_adds_divergence": LOSS_BY_UPDATE,
     "lr_keeping_curve": ("Training loss", "epoch"),
+    "matches_single_process": ("Training loss", "epoch"),
     "bn_matching_one_process": ("Training loss", "epoch"),
     "blowup_to_critical_ratio": ("Loss during the range test (log scale)", "learning rate (log scale)"),
     "steepest_rate": ("Loss during the range test (log scale)", "learning rate (log scale)"),
