@@ -9,8 +9,9 @@ A clause ends at a sentence's end, a dash or a bracket, and before a word that o
 
 - Negation. A negation reaches the words of its own comma-separated part of a clause. A cue
   without a negation matches only words no negation reaches ("it does not converge" never
-  ticks "converges"); a cue that contains one ("not converge") needs one of its words after
-  the negation ("the blow-up is not why" does not say "it does not blow up").
+  ticks "converges"); a cue that contains one ("do not double the rate") needs the words it
+  denies after a negation in the answer ("the blow-up is not why" does not say "it does not
+  blow up"). A denial reaches on into a list ("no need for warmup, RAdam or a lower peak").
   A reply word opening a clause ("No, it diverges") is not a negation, nor is "not only ...
   but"; a condition ("whether it diverges", "if it blows up, ...") asserts nothing. Numbers
   written in words ("eight times") read as digits ("8x").
@@ -57,7 +58,7 @@ _STOPWORD_TEXT = (
     "those there their they them then than so such do does did doing done will would shall should can "
     "could may might must has have had having i you we he she his her our your my me us one ones which "
     "who whom what when where how why per each every also just very much really quite into onto from "
-    "about over under up down out off both each any all some d s ll ve re m"
+    "about over under up down out off both each any all some d s ll ve re m but"
 )
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 #: Negations said in one word or a contraction, spelled out before anything else.
@@ -100,10 +101,14 @@ CLAUSE = re.compile(
 NEGATION_END = re.compile(
     r",(?!\d{3}\b)|\band\s+(?=not\b)|\band\s+(?=(?:the|a|an|it|its|they|their|this|that|these|those|there|we|you|i)\b)"
 )
+#: A comma part ending a list ("..., RAdam or a lower peak") stays under the denial that opened the list.
+LIST_END = re.compile(r"\b(?:or|nor)\b", re.IGNORECASE)
+#: A part opening with its own subject is a claim of its own, not the rest of a list: "it converges or stalls".
+SUBJECT = re.compile(r"\s*(?:it|its|they|we|you|i|he|she|this|that|these|those|there)\b", re.IGNORECASE)
 #: A clause opened by one of these states a condition, not a claim, up to its first comma.
 HEDGE = re.compile(r"\s*(?:whether|if)\b", re.IGNORECASE)
 #: A bracket opened straight after a word or an operator holds part of a formula.
-FORMULA = re.compile(r"(?<=[\w/*^])\(([^()]*)\)")
+FORMULA = re.compile(r"(?:(?<=[\w/*^])|(?<=[/*^] ))\(([^()]*)\)")
 #: A reply word opening a clause ("No, ...") answers the question; it does not negate what follows.
 REPLY = re.compile(r"^\s*(?:no|nope|yes|yeah|right|correct|wrong)\s*,\s*", re.IGNORECASE)
 
@@ -267,14 +272,16 @@ class Cue:
     stems: frozenset[str]
     negated: bool
     opening: bool = False
+    denied: frozenset[str] = frozenset()  # of a negated cue, the words after its negation ("not converge")
 
     @classmethod
     def parse(cls, text: str) -> Cue | None:
         opening = text.lstrip().startswith(OPENING)
         stems = _stem_text(REPLY.sub("", text.lstrip().removeprefix(OPENING)))  # "Yes, they match" as answers read
-        negated = any(stem in NEGATORS for stem in stems)
-        content = frozenset(s for s in stems if s not in NEGATORS and s not in _stopwords() and s != "not_only")
-        return cls(content, negated, opening) if content else None
+        first = next((i for i, stem in enumerate(stems) if stem in NEGATORS), None)
+        words = [s for s in stems if s not in NEGATORS and s not in _stopwords() and s != "not_only"]
+        denied = frozenset() if first is None else frozenset(s for s in stems[first + 1 :] if s in words)
+        return cls(frozenset(words), first is not None, opening, denied) if words else None
 
 
 @dataclass(frozen=True)
@@ -366,13 +373,17 @@ def _read_clause(text: str) -> tuple[list[str], list[bool], list[bool]]:
     negated: list[bool] = []
     after: list[bool] = []
     hedged = HEDGE.match(text) is not None
+    listing = False  # a denial carried into a list: "no need for warmup, RAdam or a lower peak"
     for part in NEGATION_END.split(text):
         if hedged:  # "whether it diverges", "if it blows up, ...": the condition asserts nothing
             hedged = False
             continue
         part_stems = _stem_text(part)
         denied = any(stem in NEGATORS and stem != WITHOUT for stem in part_stems)
-        seen = without = False  # "without" denies only the word after it: "it closes without warmup" still closes
+        carried = listing and not denied and LIST_END.search(part) is not None and not SUBJECT.match(part)
+        listing = denied and part is not text  # only a comma part can start a list
+        denied = denied or carried
+        seen, without = carried, False  # "without" denies only the word after it: "it closes without warmup"
         for stem in part_stems:
             if stem in NEGATORS:
                 without = without or stem == WITHOUT
@@ -397,8 +408,13 @@ def _in_clause(clause: Clause, cue: Cue) -> bool:
         return False  # every word of the match was copied from the prompt
     if clause.restates and all(clause.in_prompt[positions[0]] for positions in found):
         return False  # the prompt told back in other order: its words say nothing of the learner's
-    if cue.negated:  # the negation comes first, as in "does not blow up" (not "the blow-up is not why")
-        return any(clause.denied[i] for positions in found for i in positions)
+    if cue.negated:  # what the cue denies comes after a negation: "does not blow up", not "the blow-up is not why"
+        wanted = cue.denied or cue.stems
+        return all(
+            any(clause.denied[i] for i in positions)
+            for s, positions in zip(cue.stems, found, strict=True)
+            if s in wanted
+        )
     return all(any(not clause.negated[i] for i in positions) for positions in found)
 
 

@@ -190,3 +190,15 @@ def test_a_condition_asserts_nothing_and_fails_to_is_the_only_failing_denial():
     assert suggested_items("It diverges within ten updates.", items) == {"diverges"}
     assert suggested_items("The rule fails at 64.", items) == {"breaks-at-64"}
     assert suggested_items("A bigger rate helps up to the edge and not beyond.", items) == {"faster"}
+
+
+def test_a_negated_cue_needs_what_it_denies_denied_and_a_denial_reaches_into_a_list():
+    items = [
+        RubricItem(id="no-double", criterion="n", cues=["do not double the rate"]),
+        RubricItem(id="radam", criterion="r", cues=["use radam"]),
+        RubricItem(id="converges", criterion="c", cues=["it converges"]),
+    ]
+    assert suggested_items("Do not double the rate here.", items) == {"no-double"}
+    assert suggested_items("Doubling is fine, the rate does not stop it from doubling.", items) == set()
+    assert suggested_items("No need to use warmup, RAdam or a lower peak.", items) == set()
+    assert suggested_items("It does not diverge, it converges or stalls.", items) == {"converges"}
