@@ -55,6 +55,9 @@ class Bank:
             topics.setdefault(question.topic, []).append(question)
         return topics
 
+    def questions_by_id(self) -> dict[str, Question]:
+        return {question.id: question for question in self.questions}
+
     def get(self, question_id: str) -> Question:
         for question in self.questions:
             if question.id == question_id:

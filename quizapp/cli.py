@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 DESCRIPTION = """\
@@ -89,6 +90,31 @@ def _report_commands(commands: argparse._SubParsersAction) -> None:
         "--host", default="127.0.0.1", help="address to listen on (default %(default)s: this machine only)"
     )
     serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default %(default)s)")
+    due = commands.add_parser(
+        "due",
+        help="what the spaced-repetition schedule has due now, by topic, and the next 7 days",
+        parents=[shared],
+    )
+    due.add_argument(
+        "--interview",
+        type=_day,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the interview date: reviews that would fall on it or after come the day before",
+    )
+    due.add_argument(
+        "--new-per-day", type=int, default=10, metavar="N", help="new cards a day at most (default %(default)s)"
+    )
+    commands.add_parser(
+        "stats", help="readiness by topic: recall now, predictions right, rubric score", parents=[shared]
+    )
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2026-12-24: {text!r}") from None
 
 
 def _port(text: str) -> int:
@@ -134,6 +160,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if parsed.command == "export":
             return report_cli.export(parsed.bank, parsed.db, parsed.session_id, parsed.format, parsed.output)
         return report_cli.report_all(parsed.bank, parsed.db, parsed.format, parsed.output)
+    if parsed.command in ("due", "stats"):
+        from quizapp import schedule_cli
+
+        if parsed.command == "due":
+            return schedule_cli.due(parsed.bank, parsed.db, parsed.interview, parsed.new_per_day)
+        return schedule_cli.stats(parsed.bank, parsed.db)
     if parsed.command == "serve":
         from quizapp.serve import serve
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from quizapp.bank import Bank
 from quizapp.grading import PredictionValue, Verdict, check_prediction, rubric_score
 from quizapp.models import Question
+from quizapp.schedule.grades import MAPPING_VERSION, rating_for
 from quizapp.store import AttemptRecord, SessionOverview, SessionRecord, Store
 from sims.result import SimResult
 
@@ -109,6 +111,10 @@ class Practice:
             result.model_dump_json() if result is not None else None,
             verdict.model_dump_json() if verdict is not None else None,
         )
+        if verdict is not None and verdict.correct is not None:  # the predict card is reviewed by the run
+            score = 1.0 if verdict.correct else 0.0
+            rating = rating_for("predict", score)
+            self.store.save_review(self.attempt_id, "predict", score, rating=rating, mapping=MAPPING_VERSION)
         return verdict
 
     def save_answer(self, text: str) -> None:
@@ -121,8 +127,16 @@ class Practice:
         self.store.lock_answer(self.attempt_id)
 
     def grade(self, ticked: list[str]) -> float:
+        """Score the rubric, and review the explain card with it (time to answer: from the question's
+        start until the answer was locked by the run)."""
         score = rubric_score(self.question.rubric, ticked)
         self.store.save_ticks(self.attempt_id, ticked, score)
+        attempt = self.current_attempt()
+        seconds = _seconds(attempt.started_at, attempt.answer_locked_at) if attempt else None
+        rating = rating_for("explain", score, ticked=ticked, rubric=self.question.rubric, seconds=seconds)
+        self.store.save_review(
+            self.attempt_id, "explain", score, rating=rating, mapping=MAPPING_VERSION, ticks=ticked, duration_s=seconds
+        )
         return score
 
     def next(self) -> bool:
@@ -132,3 +146,9 @@ class Practice:
         if self.finished:
             self.store.finish_session(self.record.id)
         return not self.finished
+
+
+def _seconds(start: str, end: str | None) -> float | None:
+    if end is None:
+        return None
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()

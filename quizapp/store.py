@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 ENV_VAR = "QUIZAPP_DB"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 CONFIDENCE_LEVELS = ("guessing", "fairly sure", "certain")
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -55,6 +55,34 @@ MIGRATIONS: dict[int, str] = {
     3: """
     ALTER TABLE attempts ADD COLUMN answer_locked_at TEXT;
     ALTER TABLE attempts ADD COLUMN revised_answer TEXT
+    """,
+    # Spaced repetition: every review of a question's two cards (explain, predict), with its raw score so the
+    # cards can be rebuilt whenever the grade mapping changes. Past sessions count as reviews from the start.
+    4: """
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+        question_id TEXT NOT NULL,
+        facet TEXT NOT NULL CHECK (facet IN ('explain', 'predict')),
+        reviewed_at TEXT NOT NULL,
+        score REAL NOT NULL,
+        ticks TEXT,
+        duration_s REAL,
+        hints INTEGER NOT NULL DEFAULT 0,
+        rating INTEGER,
+        mapping INTEGER,
+        source TEXT NOT NULL,
+        UNIQUE (attempt_id, facet)
+    );
+    CREATE INDEX reviews_by_question ON reviews (question_id, facet, reviewed_at);
+    INSERT INTO reviews (attempt_id, question_id, facet, reviewed_at, score, source)
+        SELECT id, question_id, 'predict', COALESCE(answer_locked_at, prediction_locked_at, started_at),
+               CASE WHEN json_extract(verdict, '$.correct') THEN 1.0 ELSE 0.0 END, 'upgrade'
+        FROM attempts WHERE json_extract(verdict, '$.correct') IS NOT NULL;
+    INSERT INTO reviews (attempt_id, question_id, facet, reviewed_at, score, ticks, duration_s, source)
+        SELECT id, question_id, 'explain', COALESCE(finished_at, answer_saved_at, started_at), score, ticks,
+               (julianday(answer_locked_at) - julianday(started_at)) * 86400, 'upgrade'
+        FROM attempts WHERE score IS NOT NULL
     """,
 }
 
@@ -124,6 +152,22 @@ class AttemptOverview(BaseModel):
     score: float | None
     answer_saved_at: str | None
     finished_at: str | None
+
+
+class ReviewRecord(BaseModel):
+    """One review of one card: what happened (the raw score), and the rating it was given at the time
+    (None for reviews carried over from sessions before scheduling existed)."""
+
+    question_id: str
+    facet: str  # "explain" or "predict"
+    reviewed_at: str
+    score: float  # rubric share for explain; 1 or 0 for predict
+    ticks: list[str] | None = None
+    duration_s: float | None = None
+    hints: int = 0
+    rating: int | None = None
+    mapping: int | None = None
+    source: str = "practice"  # practice, mock or upgrade
 
 
 class SessionOverview(BaseModel):
@@ -293,6 +337,53 @@ class Store:
             (json.dumps(sorted(ticks)), score, attempt_id),
             "save the rubric",
         )
+
+    def save_review(
+        self,
+        attempt_id: int,
+        facet: str,
+        score: float,
+        *,
+        rating: int,
+        mapping: int,
+        ticks: list[str] | None = None,
+        duration_s: float | None = None,
+        hints: int = 0,
+        source: str = "practice",
+    ) -> None:
+        """Record (or, graded again, replace) the review one attempt gives one of its question's cards."""
+        with self._translate("save the review"):
+            self._db.execute(
+                "INSERT INTO reviews (attempt_id, question_id, facet, reviewed_at, score, ticks, duration_s, hints, "
+                "rating, mapping, source) SELECT id, question_id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM attempts WHERE id = ? "
+                "ON CONFLICT (attempt_id, facet) DO UPDATE SET reviewed_at = excluded.reviewed_at, "
+                "score = excluded.score, ticks = excluded.ticks, duration_s = excluded.duration_s, "
+                "hints = excluded.hints, rating = excluded.rating, mapping = excluded.mapping",
+                (
+                    facet,
+                    now(),
+                    score,
+                    json.dumps(sorted(ticks)) if ticks is not None else None,
+                    duration_s,
+                    hints,
+                    rating,
+                    mapping,
+                    source,
+                    attempt_id,
+                ),
+            )
+
+    def reviews(self) -> list[ReviewRecord]:
+        """Every review, oldest first."""
+        with self._translate("read the reviews"):
+            rows = self._db.execute(
+                "SELECT question_id, facet, reviewed_at, score, ticks, duration_s, hints, rating, mapping, source "
+                "FROM reviews ORDER BY reviewed_at, id"
+            ).fetchall()
+        return [
+            ReviewRecord(**{**dict(row), "ticks": json.loads(row["ticks"]) if row["ticks"] is not None else None})
+            for row in rows
+        ]
 
     def finish_attempt(self, attempt_id: int) -> None:
         self._update("UPDATE attempts SET finished_at = ? WHERE id = ?", (now(), attempt_id), "finish the question")

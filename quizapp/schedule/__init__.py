@@ -1,0 +1,1 @@
+"""Spaced repetition over a question's two cards (explain, predict) with the `fsrs` package."""

@@ -1,0 +1,74 @@
+"""`quizapp due` and `quizapp stats`: the schedule and readiness, printed in the shell."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from quizapp.bank import BankError, load_bank
+from quizapp.schedule.deck import NEW_PER_DAY, Deck
+from quizapp.schedule.readiness import topic_readiness
+from quizapp.store import Store, StoreError
+
+
+def _deck(bank_path: Path | None, db: Path | None, interview: date | None, new_per_day: int) -> Deck:
+    bank = load_bank(bank_path) if bank_path else load_bank()
+    with Store(db) as store:
+        reviews = store.reviews()
+    return Deck(bank, reviews, interview=interview, new_per_day=new_per_day)
+
+
+def due(
+    bank_path: Path | None,
+    db: Path | None,
+    interview: date | None = None,
+    new_per_day: int = NEW_PER_DAY,
+    now: datetime | None = None,
+) -> int:
+    try:
+        deck = _deck(bank_path, db, interview, new_per_day)
+    except (BankError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    moment = now or datetime.now(UTC)
+    cards = deck.due(moment)
+    new = sum(deck.cards[key] is None for key in cards)
+    questions = len({key.question_id for key in cards})
+    print(
+        f"Due now: {len(cards)} cards in {questions} questions ({len(cards) - new} reviews, {new} new; "
+        f"new cards {deck.new_per_day} a day)"
+    )
+    if interview is not None:
+        print(f"Interview on {interview.isoformat()}: reviews that would fall on it or after come the day before.")
+    by_topic = deck.due_by_topic(moment)
+    if by_topic:
+        width = max(len(t) for t in by_topic)
+        print()
+        print(f"{'topic':{width}s}  due")
+        for topic in deck.bank.by_topic():
+            if topic in by_topic:
+                print(f"{topic:{width}s}  {by_topic[topic]:3d}")
+    print()
+    print("Next 7 days: " + "  ".join(f"{day:%a} {count}" for day, count in deck.forecast(moment)))
+    return 0
+
+
+def stats(bank_path: Path | None, db: Path | None, now: datetime | None = None) -> int:
+    try:
+        deck = _deck(bank_path, db, None, NEW_PER_DAY)
+    except (BankError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    lines = topic_readiness(deck, now or datetime.now(UTC))
+    width = max(len(line.topic) for line in lines)
+    print(f"{'topic':{width}s}  {'seen':>7s}  recall  predictions  rubric  readiness")
+    for line in lines:
+        predictions = "-" if line.predictions is None else f"{line.predictions:.0%}"
+        rubric = "-" if line.rubric is None else f"{line.rubric:.0%}"
+        seen = f"{line.seen}/{line.cards}"
+        print(
+            f"{line.topic:{width}s}  {seen:>7s}  {line.recall:6.0%}  {predictions:>11s}  {rubric:>6s}  "
+            f"{line.statement}: {line.reason}"
+        )
+    return 0

@@ -1,0 +1,46 @@
+"""`quizapp due` and `quizapp stats` in the shell, on a real database, a day and a week later."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from quizapp import schedule_cli
+from quizapp.bank import load_bank
+from quizapp.cli import main
+from quizapp.practice import Practice
+from quizapp.store import Store
+from tests.quizapp.report.sessions import answer_fully, fast_questions
+
+BANK = load_bank()
+
+
+def test_a_new_learner_has_the_days_new_cards_due(tmp_path, capsys):
+    assert main(["due", "--db", str(tmp_path / "s.db"), "--new-per-day", "6"]) == 0
+    out = capsys.readouterr().out
+    assert "Due now: 6 cards in 3 questions (0 reviews, 6 new; new cards 6 a day)" in out
+    assert "Next 7 days:" in out
+
+
+def test_what_was_practised_comes_back_and_stats_say_how_ready(tmp_path, capsys):
+    db = tmp_path / "s.db"
+    with Store(db) as store:
+        practice = Practice.start(store, BANK, "day one", fast_questions(BANK, 2))
+        every = [item.id for item in practice.question.rubric]
+        answer_fully(practice, "a full answer", right=True, confidence="certain", ticks=every)
+        answer_fully(practice, "", right=False, confidence=None)
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    assert schedule_cli.due(None, db, new_per_day=0, now=tomorrow) == 0
+    out = capsys.readouterr().out
+    assert "Due now: 4 cards in 2 questions (4 reviews, 0 new" in out  # both questions' cards, a day later
+    assert schedule_cli.stats(None, db, now=tomorrow) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    first = fast_questions(BANK, 1)[0]
+    assert "not yet" in lines[first.topic] and "/" in lines[first.topic]
+    assert lines.keys() >= {q.topic for q in BANK.questions}
+
+
+def test_an_interview_date_that_is_not_a_date_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["due", "--db", str(tmp_path / "s.db"), "--interview", "next friday"])
+    assert stopped.value.code == 2
+    assert "not a date like 2026-12-24: 'next friday'" in capsys.readouterr().err
