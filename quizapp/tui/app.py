@@ -49,6 +49,11 @@ class QuizApp(App[None]):
         title = topic or "mixed"
         self._open(Practice.start(self.store, self.bank, title, questions))
 
+    def start_review(self, question_ids: list[str]) -> None:
+        """A session of the questions the schedule has due, most overdue first."""
+        self.go_home()
+        self._open(Practice.start(self.store, self.bank, "review", [self.bank.get(q) for q in question_ids]))
+
     def resume_practice(self, session_id: int) -> None:
         self.go_home()
         self._open(Practice.resume(self.store, self.bank, session_id))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.message import Message
 
-from quizapp.store import SessionOverview
+from quizapp.store import ReviewRecord, SessionOverview
 from sims.result import ProgressEvent, SimResult
 
 
@@ -60,7 +60,10 @@ class ReportExported(Message):
 class SessionsRead(Message):
     """A screen's reader has the stored sessions without their run results (`error`: why it could not)."""
 
-    def __init__(self, sessions: list[SessionOverview], error: str | None = None) -> None:
+    def __init__(
+        self, sessions: list[SessionOverview], error: str | None = None, reviews: list[ReviewRecord] | None = None
+    ) -> None:
         super().__init__()
         self.sessions = sessions
         self.error = error
+        self.reviews = reviews or []  # every card review, for the schedule

@@ -8,6 +8,8 @@ finished), which keeps the app's `latest_unfinished` (the command palette's Resu
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -17,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from quizapp.formatting import percent
 from quizapp.practice import last_practised
 from quizapp.progress import TopicProgress, topic_progress
+from quizapp.schedule.deck import Deck
 from quizapp.store import SessionOverview
 from quizapp.tui.messages import SessionsRead
 from quizapp.tui.screens.exporting import ExportingScreen
@@ -29,6 +32,7 @@ class HomeScreen(SessionsReader, ExportingScreen):
     BINDINGS = [
         Binding("enter", "start_topic", "Practise", priority=True),
         Binding("m", "start_mixed", "Mixed"),
+        Binding("d", "review_due", "Review due"),
         Binding("r", "resume", "Resume"),
         Binding("s", "sessions", "Sessions"),
         Binding("p", "progress_report", "Report"),
@@ -39,17 +43,20 @@ class HomeScreen(SessionsReader, ExportingScreen):
     topics: reactive[list[TopicProgress] | None] = reactive(None, init=False)
     #: The newest unfinished session, which r resumes.
     unfinished: reactive[SessionOverview | None] = reactive(None, init=False)
+    #: The spaced-repetition schedule, rebuilt from the reviews at each read.
+    deck: reactive[Deck | None] = reactive(None, init=False)
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Pick a topic and press Enter, or m for a mixed set.", id="home-hint")
+        yield Static("Pick a topic and press Enter, m for a mixed set, or d for what is due.", id="home-hint")
         yield DataTable(id="topics", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="due-hint")
         yield Static("", id="resume-hint")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#topics", DataTable)
-        table.add_columns("topic", "questions", "seen", "avg score", "predictions right")
+        table.add_columns("topic", "questions", "due", "seen", "avg score", "predictions right")
         table.loading = True
         self.app.screen_change_signal.subscribe(self, self._screen_changed)
 
@@ -78,22 +85,32 @@ class HomeScreen(SessionsReader, ExportingScreen):
         self.quiz.latest_unfinished = latest  # the command palette's Resume
         self.quiz.practised = last_practised(message.sessions)  # new questions first in the next session
         self.unfinished = latest
+        self.deck = Deck(self.quiz.bank, message.reviews)
         self.topics = topic_progress(message.sessions, self.quiz.bank)
 
     def watch_topics(self, topics: list[TopicProgress] | None) -> None:
         table = self.query_one("#topics", DataTable)
         kept = table.cursor_row  # refreshed after a session: the cursor stays on the topic just practised
         table.clear()
+        due = self.deck.due_by_topic(datetime.now(UTC)) if self.deck is not None else {}
         for row in topics or []:
             right = "-" if not row.predictions else f"{row.predictions_right}/{row.predictions}"
-            table.add_row(
-                row.topic, str(row.questions), str(row.seen), percent(row.average_score), right, key=row.topic
-            )
+            cells = (str(row.questions), str(due.get(row.topic, 0)), str(row.seen), percent(row.average_score), right)
+            table.add_row(row.topic, *cells, key=row.topic)
         if table.row_count:
             table.move_cursor(row=min(kept, table.row_count - 1))
         if table.loading:
             table.loading = False
             table.focus()  # a loading widget cannot take focus, so it gets it now
+
+    def watch_deck(self, deck: Deck | None) -> None:
+        if deck is None:
+            return
+        now = datetime.now(UTC)
+        cards, questions = deck.due(now), deck.due_questions(now)
+        week = " ".join(f"{day:%a} {count}" for day, count in deck.forecast(now)[1:])
+        today = f"Due: {len(cards)} cards ({len(questions)} questions)." if cards else "Nothing due now."
+        self.query_one("#due-hint", Static).update(f"{today}  Next: {week}")
 
     def watch_unfinished(self, latest: SessionOverview | None) -> None:
         hint = self.query_one("#resume-hint", Static)
@@ -114,6 +131,16 @@ class HomeScreen(SessionsReader, ExportingScreen):
 
     def action_start_mixed(self) -> None:
         self.quiz.start_practice(None, SESSION_LENGTH)
+
+    def action_review_due(self) -> None:
+        if self.deck is None:
+            self.notify("Still reading your sessions; try again in a moment.")
+            return
+        questions = self.deck.due_questions(datetime.now(UTC))
+        if not questions:
+            self.notify("Nothing is due: every card is scheduled for later.")
+            return
+        self.quiz.start_review(questions[:SESSION_LENGTH])
 
     def action_progress_report(self) -> None:
         """The HTML progress report over every session, as `quizapp report --all` writes it."""

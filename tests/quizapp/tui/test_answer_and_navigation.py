@@ -121,3 +121,34 @@ async def test_back_home_the_cursor_is_still_on_the_topic_just_practised(tmp_pat
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
         await pilot.pause()
         assert app.screen.query_one("#topics").cursor_row == 3
+
+
+async def test_home_shows_what_is_due_and_d_reviews_it(tmp_path):
+    """Questions practised yesterday come back: their topic shows them due, and d opens a review of them."""
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    from quizapp.bank import load_bank
+    from quizapp.practice import Practice
+    from quizapp.tui.app import QuizApp
+    from tests.quizapp.report.sessions import answer_fully, fast_questions
+
+    bank = load_bank()
+    db = tmp_path / "s.db"
+    question = fast_questions(bank, 1)[0]
+    with Store(db) as store:
+        answer_fully(Practice.start(store, bank, "yesterday", [question]), "", right=False, confidence=None)
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    with sqlite3.connect(db) as raw:
+        raw.execute("UPDATE reviews SET reviewed_at = ?", (yesterday,))
+    app = QuizApp(bank, Store(db))
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one("#topics")
+        await wait_for(pilot, lambda: table.row_count > 0 and app.screen.deck is not None)
+        row = table.get_row(question.topic)
+        assert row[2] != "0"  # the due column counts the question's cards
+        assert "Due:" in str(app.screen.query_one("#due-hint").render())
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        assert app.screen.practice.question.id == question.id
+        assert app.screen.practice.record.title == "review"
