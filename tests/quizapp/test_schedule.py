@@ -140,3 +140,40 @@ def test_readiness_names_the_weakest_measure_of_a_topic():
     assert line.statement == "not yet" and line.reason.startswith("predictions right 50%")
     fresh = topic_readiness(Deck(bank, []), START)[0]
     assert fresh.statement == "not yet" and fresh.reason.startswith("0 of 4 cards seen")
+
+
+def test_a_simulated_week_brings_each_question_back_when_fsrs_says(tmp_path, monkeypatch):
+    """Day 0: two questions, both right. Day 1 they are due (FSRS's learning step passed) and are right
+    again, which graduates them: nothing is due the rest of the week, unless an interview comes first."""
+    import quizapp.store
+
+    clock = {"now": START}
+    monkeypatch.setattr(quizapp.store, "now", lambda: clock["now"].isoformat(timespec="milliseconds"))
+    questions = fast_questions(BANK, 2)
+    db = tmp_path / "s.db"
+
+    def study(day: int) -> None:
+        clock["now"] = START + timedelta(days=day)
+        with Store(db) as store:
+            practice = Practice.start(store, BANK, f"day {day}", questions)
+            for question in questions:
+                every = [item.id for item in question.rubric]
+                answer_fully(practice, question.model_answer, right=True, confidence="certain", ticks=every)
+
+    def deck() -> Deck:
+        with Store(db) as store:
+            return Deck(BANK, store.reviews(), new_per_day=0)
+
+    study(0)
+    assert deck().due(START + timedelta(hours=1)) != []  # the learning step: back within the hour
+    assert {key.question_id for key in deck().due(START + timedelta(days=1))} == {q.id for q in questions}
+    study(1)
+    after = deck()
+    keys = [Key(q.id, facet) for q in questions for facet in ("explain", "predict")]
+    graduated = min(after.due_at(key) for key in keys)
+    assert graduated > START + timedelta(days=7)  # reviewed twice, right: more than a week away, not minutes
+    assert after.due(START + timedelta(days=6)) == []
+    assert [count for _, count in after.forecast(START + timedelta(days=1, hours=1))] == [0] * 7
+    reviews = [r for rs in after.reviews.values() for r in rs]
+    capped = Deck(BANK, reviews, interview=date(2026, 12, 4))  # the interview comes first: review the day before
+    assert all(capped.due_at(key) <= datetime(2026, 12, 3, tzinfo=UTC) for key in keys)
