@@ -13,7 +13,7 @@ from datetime import datetime
 from quizapp.bank import Bank
 from quizapp.grading import PredictionValue, Verdict, check_prediction, rubric_score
 from quizapp.models import Question
-from quizapp.schedule.grades import MAPPING_VERSION, rating_for
+from quizapp.schedule.grades import MAPPING_VERSION, content_hash, rating_for
 from quizapp.store import AttemptRecord, SessionOverview, SessionRecord, Store
 from sims.result import SimResult
 
@@ -114,7 +114,14 @@ class Practice:
         if verdict is not None and verdict.correct is not None:  # the predict card is reviewed by the run
             score = 1.0 if verdict.correct else 0.0
             rating = rating_for("predict", score)
-            self.store.save_review(self.attempt_id, "predict", score, rating=rating, mapping=MAPPING_VERSION)
+            self.store.save_review(
+                self.attempt_id,
+                "predict",
+                score,
+                rating=rating,
+                mapping=MAPPING_VERSION,
+                content_hash=content_hash(self.question),
+            )
         return verdict
 
     def save_answer(self, text: str) -> None:
@@ -135,7 +142,14 @@ class Practice:
         seconds = _seconds(attempt.started_at, attempt.answer_locked_at) if attempt else None
         rating = rating_for("explain", score, ticked=ticked, rubric=self.question.rubric, seconds=seconds)
         self.store.save_review(
-            self.attempt_id, "explain", score, rating=rating, mapping=MAPPING_VERSION, ticks=ticked, duration_s=seconds
+            self.attempt_id,
+            "explain",
+            score,
+            rating=rating,
+            mapping=MAPPING_VERSION,
+            ticks=ticked,
+            duration_s=seconds,
+            content_hash=content_hash(self.question),
         )
         return score
 

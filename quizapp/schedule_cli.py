@@ -51,6 +51,9 @@ def due(
                 print(f"{topic:{width}s}  {by_topic[topic]:3d}")
     print()
     print("Next 7 days: " + "  ".join(f"{day:%a} {count}" for day, count in deck.forecast(moment)))
+    changed = deck.changed()
+    if changed:
+        print(f"Changed since you last reviewed them (progress kept): {', '.join(changed)}")
     return 0
 
 

@@ -72,6 +72,7 @@ MIGRATIONS: dict[int, str] = {
         rating INTEGER,
         mapping INTEGER,
         source TEXT NOT NULL,
+        content_hash TEXT,
         UNIQUE (attempt_id, facet)
     );
     CREATE INDEX reviews_by_question ON reviews (question_id, facet, reviewed_at);
@@ -168,6 +169,7 @@ class ReviewRecord(BaseModel):
     rating: int | None = None
     mapping: int | None = None
     source: str = "practice"  # practice, mock or upgrade
+    content_hash: str | None = None  # the question's text when reviewed (None: carried over by the upgrade)
 
 
 class SessionOverview(BaseModel):
@@ -350,15 +352,18 @@ class Store:
         duration_s: float | None = None,
         hints: int = 0,
         source: str = "practice",
+        content_hash: str | None = None,
     ) -> None:
         """Record (or, graded again, replace) the review one attempt gives one of its question's cards."""
         with self._translate("save the review"):
             self._db.execute(
                 "INSERT INTO reviews (attempt_id, question_id, facet, reviewed_at, score, ticks, duration_s, hints, "
-                "rating, mapping, source) SELECT id, question_id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM attempts WHERE id = ? "
+                "rating, mapping, source, content_hash) SELECT id, question_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+                "FROM attempts WHERE id = ? "
                 "ON CONFLICT (attempt_id, facet) DO UPDATE SET reviewed_at = excluded.reviewed_at, "
                 "score = excluded.score, ticks = excluded.ticks, duration_s = excluded.duration_s, "
-                "hints = excluded.hints, rating = excluded.rating, mapping = excluded.mapping",
+                "hints = excluded.hints, rating = excluded.rating, mapping = excluded.mapping, "
+                "content_hash = excluded.content_hash",
                 (
                     facet,
                     now(),
@@ -369,6 +374,7 @@ class Store:
                     rating,
                     mapping,
                     source,
+                    content_hash,
                     attempt_id,
                 ),
             )
@@ -377,7 +383,8 @@ class Store:
         """Every review, oldest first."""
         with self._translate("read the reviews"):
             rows = self._db.execute(
-                "SELECT question_id, facet, reviewed_at, score, ticks, duration_s, hints, rating, mapping, source "
+                "SELECT question_id, facet, reviewed_at, score, ticks, duration_s, hints, rating, mapping, source, "
+                "content_hash "
                 "FROM reviews ORDER BY reviewed_at, id"
             ).fetchall()
         return [

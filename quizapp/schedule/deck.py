@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from fsrs import Card, Rating, Scheduler
 
 from quizapp.bank import Bank
-from quizapp.schedule.grades import FACETS, Facet, rating_for
+from quizapp.schedule.grades import FACETS, Facet, content_hash, rating_for
 from quizapp.store import ReviewRecord
 
 #: New cards a day, unless the learner says otherwise: enough to cover the bank in about a fortnight.
@@ -123,6 +123,16 @@ class Deck:
         """Reviewed cards falling due on each of the next `days` days (today counts what is already due)."""
         counts = Counter(max(due, now).date() for key in self.cards if (due := self.due_at(key)) is not None)
         return [(now.date() + timedelta(days=i), counts.get(now.date() + timedelta(days=i), 0)) for i in range(days)]
+
+    def changed(self) -> list[str]:
+        """Questions whose graded text changed since they were last reviewed: their progress is kept, and said."""
+        latest = {}
+        for key, reviews in self.reviews.items():
+            last = max(reviews, key=lambda r: r.reviewed_at)
+            if last.content_hash is not None and last.reviewed_at > latest.get(key.question_id, ("", None))[0]:
+                latest[key.question_id] = (last.reviewed_at, last.content_hash)
+        questions = self.bank.questions_by_id()
+        return [q for q, (_, digest) in latest.items() if digest != content_hash(questions[q])]
 
     def retrievability(self, key: Key, now: datetime) -> float:
         """The chance FSRS gives of recalling the card now (0 for a card never reviewed)."""

@@ -9,12 +9,14 @@ changes every card is rebuilt from its reviews (`Deck` always replays them).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from typing import Literal
 
 from fsrs import Rating
 
-from quizapp.models import RubricItem
+from quizapp.models import Question, RubricItem
 
 Facet = Literal["explain", "predict"]
 FACETS: tuple[Facet, ...] = ("explain", "predict")
@@ -41,6 +43,18 @@ def explain_rating(score: float, *, required_missed: bool, seconds: float | None
     if score >= 1.0 and hints == 0 and seconds is not None and seconds <= QUICK_SECONDS:
         return Rating.Easy
     return Rating.Good
+
+
+def content_hash(question: Question) -> str:
+    """What the learner is graded on (prompt, prediction, model answer, rubric), as a short hash: a card keeps its
+    progress when the text changes, and the change can be pointed out."""
+    graded = {
+        "prompt": question.prompt,
+        "prediction": question.prediction.model_dump(mode="json"),
+        "model_answer": question.model_answer,
+        "rubric": [(item.id, item.criterion, item.weight) for item in question.rubric],
+    }
+    return hashlib.sha256(json.dumps(graded, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def required_items(rubric: Sequence[RubricItem]) -> set[str]:

@@ -177,3 +177,16 @@ def test_a_simulated_week_brings_each_question_back_when_fsrs_says(tmp_path, mon
     reviews = [r for rs in after.reviews.values() for r in rs]
     capped = Deck(BANK, reviews, interview=date(2026, 12, 4))  # the interview comes first: review the day before
     assert all(capped.due_at(key) <= datetime(2026, 12, 3, tzinfo=UTC) for key in keys)
+
+
+def test_a_question_whose_text_changed_keeps_its_progress_and_is_pointed_out(tmp_path):
+    question = fast_questions(BANK, 1)[0]
+    with Store(tmp_path / "s.db") as store:
+        answer_fully(Practice.start(store, BANK, "t", [question]), "", right=True, confidence=None)
+        reviews = store.reviews()
+    assert Deck(BANK, reviews).changed() == []
+    edited = question.model_copy(update={"prompt": question.prompt + " (reworded)"})
+    bank = Bank(questions=[edited if q.id == question.id else q for q in BANK.questions])
+    deck = Deck(bank, reviews)
+    assert deck.changed() == [question.id]
+    assert deck.cards[Key(question.id, "predict")] is not None  # progress kept, not reset
