@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 
 from quizapp.bank import Bank
 from quizapp.grading import PredictionValue, Verdict, check_prediction, rubric_score
@@ -138,8 +137,7 @@ class Practice:
         start until the answer was locked by the run)."""
         score = rubric_score(self.question.rubric, ticked)
         self.store.save_ticks(self.attempt_id, ticked, score)
-        attempt = self.current_attempt()
-        seconds = _seconds(attempt.started_at, attempt.answer_locked_at) if attempt else None
+        seconds = self.store.answer_seconds(self.attempt_id)
         rating = rating_for("explain", score, ticked=ticked, rubric=self.question.rubric, seconds=seconds)
         self.store.save_review(
             self.attempt_id,
@@ -160,9 +158,3 @@ class Practice:
         if self.finished:
             self.store.finish_session(self.record.id)
         return not self.finished
-
-
-def _seconds(start: str, end: str | None) -> float | None:
-    if end is None:
-        return None
-    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()

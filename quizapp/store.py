@@ -21,6 +21,8 @@ from pydantic import BaseModel
 ENV_VAR = "QUIZAPP_DB"
 SCHEMA_VERSION = 4
 CONFIDENCE_LEVELS = ("guessing", "fairly sure", "certain")
+#: How long the learner took to answer: from the question's start until the run locked the answer (NULL before).
+ANSWER_SECONDS = "(julianday(answer_locked_at) - julianday(started_at)) * 86400"
 MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE sessions (
@@ -58,7 +60,7 @@ MIGRATIONS: dict[int, str] = {
     """,
     # Spaced repetition: every review of a question's two cards (explain, predict), with its raw score so the
     # cards can be rebuilt whenever the grade mapping changes. Past sessions count as reviews from the start.
-    4: """
+    4: f"""
     CREATE TABLE reviews (
         id INTEGER PRIMARY KEY,
         attempt_id INTEGER NOT NULL REFERENCES attempts(id),
@@ -82,7 +84,7 @@ MIGRATIONS: dict[int, str] = {
         FROM attempts WHERE json_extract(verdict, '$.correct') IS NOT NULL;
     INSERT INTO reviews (attempt_id, question_id, facet, reviewed_at, score, ticks, duration_s, source)
         SELECT id, question_id, 'explain', COALESCE(finished_at, answer_saved_at, started_at), score, ticks,
-               (julianday(answer_locked_at) - julianday(started_at)) * 86400, 'upgrade'
+               {ANSWER_SECONDS}, 'upgrade'
         FROM attempts WHERE score IS NOT NULL
     """,
 }
@@ -378,6 +380,12 @@ class Store:
                     attempt_id,
                 ),
             )
+
+    def answer_seconds(self, attempt_id: int) -> float | None:
+        """Seconds from the question's start until its answer was locked (None while it is open)."""
+        with self._translate("read the answer time"):
+            row = self._db.execute(f"SELECT {ANSWER_SECONDS} FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+        return None if row is None else row[0]
 
     def reviews(self) -> list[ReviewRecord]:
         """Every review, oldest first."""

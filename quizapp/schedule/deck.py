@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from fsrs import Card, Rating, Scheduler
 
 from quizapp.bank import Bank
+from quizapp.models import Question
 from quizapp.schedule.grades import FACETS, Facet, content_hash, rating_for
 from quizapp.store import ReviewRecord
 
@@ -38,18 +39,16 @@ def when(stamp: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def replay(reviews: Sequence[ReviewRecord], bank: Bank, scheduler: Scheduler = SCHEDULER) -> Card | None:
+def replay(reviews: Sequence[ReviewRecord], question: Question, scheduler: Scheduler = SCHEDULER) -> Card | None:
     """One card's state after its reviews (None for a card never reviewed), rated by the current mapping."""
     card = None
-    questions = bank.questions_by_id()
     for review in sorted(reviews, key=lambda r: r.reviewed_at):
         at = when(review.reviewed_at)
-        question = questions.get(review.question_id)
         rating = rating_for(
             review.facet,  # type: ignore[arg-type]
             review.score,
             ticked=review.ticks or (),
-            rubric=question.rubric if question else (),
+            rubric=question.rubric,
             seconds=review.duration_s,
             hints=review.hints,
         )
@@ -83,7 +82,7 @@ class Deck:
                 by_key.setdefault(Key(review.question_id, review.facet), []).append(review)  # type: ignore[arg-type]
         self.reviews = by_key
         self.cards: dict[Key, Card | None] = {
-            Key(q.id, facet): replay(by_key.get(Key(q.id, facet), []), bank) for q in bank.questions for facet in FACETS
+            Key(q.id, facet): replay(by_key.get(Key(q.id, facet), []), q) for q in bank.questions for facet in FACETS
         }
 
     def due_at(self, key: Key) -> datetime | None:
@@ -126,13 +125,15 @@ class Deck:
 
     def changed(self) -> list[str]:
         """Questions whose graded text changed since they were last reviewed: their progress is kept, and said."""
-        latest = {}
-        for key, reviews in self.reviews.items():
-            last = max(reviews, key=lambda r: r.reviewed_at)
-            if last.content_hash is not None and last.reviewed_at > latest.get(key.question_id, ("", None))[0]:
-                latest[key.question_id] = (last.reviewed_at, last.content_hash)
+        latest: dict[str, ReviewRecord] = {}
+        for review in sorted((r for reviews in self.reviews.values() for r in reviews), key=lambda r: r.reviewed_at):
+            latest[review.question_id] = review
         questions = self.bank.questions_by_id()
-        return [q for q, (_, digest) in latest.items() if digest != content_hash(questions[q])]
+        return [
+            q
+            for q, last in latest.items()
+            if last.content_hash is not None and last.content_hash != content_hash(questions[q])
+        ]
 
     def retrievability(self, key: Key, now: datetime) -> float:
         """The chance FSRS gives of recalling the card now (0 for a card never reviewed)."""
