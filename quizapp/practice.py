@@ -54,7 +54,46 @@ def last_practised(sessions: Iterable[SessionOverview | SessionRecord]) -> dict[
     return last
 
 
+def save_run(
+    store: Store,
+    attempt_id: int,
+    question: Question,
+    status: str,
+    result: SimResult | None,
+    given: PredictionValue | None,
+    *,
+    source: str = "practice",
+) -> Verdict | None:
+    """Save a run (finished, cancelled or failed) and, when it finished, its verdict, which reviews the
+    question's predict card. Shared by practice and by a mock interview's runs in the background."""
+    verdict = None
+    if result is not None and given is not None:
+        prediction = question.prediction
+        outcome = result.observable(prediction.observable, prediction.variant)
+        verdict = check_prediction(prediction, given, outcome, len(result.seeds))
+    store.save_run(
+        attempt_id,
+        status,
+        result.model_dump_json() if result is not None else None,
+        verdict.model_dump_json() if verdict is not None else None,
+    )
+    if verdict is not None and verdict.correct is not None:
+        score = 1.0 if verdict.correct else 0.0
+        store.save_review(
+            attempt_id,
+            "predict",
+            score,
+            rating=rating_for("predict", score),
+            mapping=MAPPING_VERSION,
+            source=source,
+            content_hash=content_hash(question),
+        )
+    return verdict
+
+
 class Practice:
+    """A session, practice or mock interview: the mock's reviews are marked as such for the schedule."""
+
     def __init__(self, store: Store, bank: Bank, record: SessionRecord) -> None:
         self.store = store
         self.bank = bank
@@ -63,9 +102,23 @@ class Practice:
         self._attempt_ids: dict[int, int] = {}
 
     @classmethod
-    def start(cls, store: Store, bank: Bank, title: str, questions: list[Question]) -> Practice:
-        session_id = store.start_session(title, [q.id for q in questions])
+    def start(
+        cls,
+        store: Store,
+        bank: Bank,
+        title: str,
+        questions: list[Question],
+        *,
+        kind: str = "practice",
+        minutes: int | None = None,
+    ) -> Practice:
+        session_id = store.start_session(title, [q.id for q in questions], kind=kind, minutes=minutes)
         return cls(store, bank, store.session(session_id))
+
+    @property
+    def source(self) -> str:
+        """What the schedule records as the reviews' origin."""
+        return "mock" if self.record.kind == "mock" else "practice"
 
     @classmethod
     def resume(cls, store: Store, bank: Bank, session_id: int) -> Practice:
@@ -99,29 +152,7 @@ class Practice:
 
     def record_run(self, status: str, result: SimResult | None, given: PredictionValue | None) -> Verdict | None:
         """Save the run (finished, cancelled or failed) and, when it finished, the verdict."""
-        verdict = None
-        if result is not None and given is not None:
-            prediction = self.question.prediction
-            outcome = result.observable(prediction.observable, prediction.variant)
-            verdict = check_prediction(prediction, given, outcome, len(result.seeds))
-        self.store.save_run(
-            self.attempt_id,
-            status,
-            result.model_dump_json() if result is not None else None,
-            verdict.model_dump_json() if verdict is not None else None,
-        )
-        if verdict is not None and verdict.correct is not None:  # the predict card is reviewed by the run
-            score = 1.0 if verdict.correct else 0.0
-            rating = rating_for("predict", score)
-            self.store.save_review(
-                self.attempt_id,
-                "predict",
-                score,
-                rating=rating,
-                mapping=MAPPING_VERSION,
-                content_hash=content_hash(self.question),
-            )
-        return verdict
+        return save_run(self.store, self.attempt_id, self.question, status, result, given, source=self.source)
 
     def save_answer(self, text: str) -> None:
         """Saved as the graded answer until the first run starts, as the revision after it."""
@@ -138,7 +169,9 @@ class Practice:
         score = rubric_score(self.question.rubric, ticked)
         self.store.save_ticks(self.attempt_id, ticked, score)
         seconds = self.store.answer_seconds(self.attempt_id)
-        rating = rating_for("explain", score, ticked=ticked, rubric=self.question.rubric, seconds=seconds)
+        attempt = self.current_attempt()
+        hints = attempt.hints if attempt is not None else 0
+        rating = rating_for("explain", score, ticked=ticked, rubric=self.question.rubric, seconds=seconds, hints=hints)
         self.store.save_review(
             self.attempt_id,
             "explain",
@@ -147,9 +180,35 @@ class Practice:
             mapping=MAPPING_VERSION,
             ticks=ticked,
             duration_s=seconds,
+            hints=hints,
+            source=self.source,
             content_hash=content_hash(self.question),
         )
         return score
+
+    def seek(self, position: int) -> None:
+        """Make another question of the session current (a mock's debrief grades them in any order)."""
+        if not 0 <= position < len(self.record.question_ids):
+            raise IndexError(f"session {self.record.id} has no question {position + 1}")
+        self.position = position
+
+    # -- a mock interview's extras ------------------------------------------------------------------
+    def take_hint(self) -> int:
+        return self.store.take_hint(self.attempt_id)
+
+    def ask_follow_up(self, index: int) -> None:
+        self.store.ask_follow_up(self.attempt_id, index)
+
+    def save_follow_up_answer(self, index: int, text: str) -> None:
+        self.store.save_follow_up_answer(self.attempt_id, index, text)
+
+    def finish_question(self) -> None:
+        """A mock moves on without finishing the session: its end is the clock's, not the list's."""
+        self.store.finish_attempt(self.attempt_id)
+        self.position += 1
+
+    def end(self) -> None:
+        self.store.finish_session(self.record.id)
 
     def next(self) -> bool:
         """Finish the current question; True when there is another one."""

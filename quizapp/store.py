@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 ENV_VAR = "QUIZAPP_DB"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 CONFIDENCE_LEVELS = ("guessing", "fairly sure", "certain")
 #: How long the learner took to answer: from the question's start until the run locked the answer (NULL before).
 ANSWER_SECONDS = "(julianday(answer_locked_at) - julianday(started_at)) * 86400"
@@ -87,11 +87,37 @@ MIGRATIONS: dict[int, str] = {
                {ANSWER_SECONDS}, 'upgrade'
         FROM attempts WHERE score IS NOT NULL
     """,
+    # Mock interviews: a session's kind and length, the hints an attempt took, and the follow-ups asked in it
+    # with the learner's answers. Every session so far is a practice session.
+    5: """
+    ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'practice';
+    ALTER TABLE sessions ADD COLUMN minutes INTEGER;
+    ALTER TABLE attempts ADD COLUMN hints INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE follow_up_answers (
+        id INTEGER PRIMARY KEY,
+        attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+        position INTEGER NOT NULL,
+        asked_at TEXT NOT NULL,
+        answer TEXT NOT NULL DEFAULT '',
+        answered_at TEXT,
+        UNIQUE (attempt_id, position)
+    )
+    """,
 }
+SESSION_KINDS = ("practice", "mock")
 
 
 class StoreError(Exception):
     """A problem with the database file the learner can act on."""
+
+
+class FollowUpAnswer(BaseModel):
+    """A follow-up an interviewer asked (its index among the question's follow-ups) and what the learner said."""
+
+    position: int
+    asked_at: str
+    answer: str
+    answered_at: str | None
 
 
 class AttemptRecord(BaseModel):
@@ -113,6 +139,8 @@ class AttemptRecord(BaseModel):
     ticks: list[str] | None
     score: float | None
     finished_at: str | None
+    hints: int = 0  # hints taken in a mock interview, each costing points
+    follow_ups: list[FollowUpAnswer] = []  # the follow-ups asked in a mock interview, in order
 
     @property
     def correct(self) -> bool | None:
@@ -132,6 +160,8 @@ class SessionRecord(BaseModel):
     finished_at: str | None
     title: str
     question_ids: list[str]
+    kind: str = "practice"  # one of SESSION_KINDS
+    minutes: int | None = None  # a mock interview's length
     attempts: list[AttemptRecord] = []
 
     @property
@@ -183,6 +213,8 @@ class SessionOverview(BaseModel):
     title: str
     question_ids: list[str]
     attempts: list[AttemptOverview] = []
+    kind: str = "practice"
+    minutes: int | None = None
 
     @property
     def next_position(self) -> int:
@@ -279,10 +311,14 @@ class Store:
             return self._db.execute(sql, args).rowcount
 
     # -- writing, one committed statement per event ----------------------------------------------
-    def start_session(self, title: str, question_ids: list[str]) -> int:
+    def start_session(
+        self, title: str, question_ids: list[str], *, kind: str = "practice", minutes: int | None = None
+    ) -> int:
+        if kind not in SESSION_KINDS:
+            raise ValueError(f"session kind must be one of {SESSION_KINDS}, not {kind!r}")
         return self._insert(
-            "INSERT INTO sessions (started_at, title, question_ids) VALUES (?, ?, ?)",
-            (now(), title, json.dumps(question_ids)),
+            "INSERT INTO sessions (started_at, title, question_ids, kind, minutes) VALUES (?, ?, ?, ?, ?)",
+            (now(), title, json.dumps(question_ids), kind, minutes),
             "start a session",
         )
 
@@ -381,6 +417,31 @@ class Store:
                 ),
             )
 
+    def take_hint(self, attempt_id: int) -> int:
+        """Count one more hint against the attempt; returns how many it has taken."""
+        self._update("UPDATE attempts SET hints = hints + 1 WHERE id = ?", (attempt_id,), "save the hint")
+        with self._translate("read the hints"):
+            row = self._db.execute("SELECT hints FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+        return int(row["hints"]) if row else 0
+
+    def ask_follow_up(self, attempt_id: int, position: int) -> None:
+        """The interviewer asked the question's follow-up `position` (asking it again changes nothing)."""
+        self._update(
+            "INSERT INTO follow_up_answers (attempt_id, position, asked_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (attempt_id, position) DO NOTHING",
+            (attempt_id, position, now()),
+            "save the follow-up",
+        )
+
+    def save_follow_up_answer(self, attempt_id: int, position: int, text: str) -> None:
+        changed = self._update(
+            "UPDATE follow_up_answers SET answer = ?, answered_at = ? WHERE attempt_id = ? AND position = ?",
+            (text, now(), attempt_id, position),
+            "save the follow-up answer",
+        )
+        if changed == 0:
+            raise StoreError(f"follow-up {position} was never asked in attempt {attempt_id}")
+
     def answer_seconds(self, attempt_id: int) -> float | None:
         """Seconds from the question's start until its answer was locked (None while it is open)."""
         with self._translate("read the answer time"):
@@ -415,13 +476,26 @@ class Store:
             attempts = self._db.execute(
                 "SELECT * FROM attempts WHERE session_id = ? ORDER BY position", (session_id,)
             ).fetchall()
+            follow_ups: dict[int, list[FollowUpAnswer]] = {}
+            for f in self._db.execute(
+                "SELECT f.* FROM follow_up_answers f JOIN attempts a ON a.id = f.attempt_id "
+                "WHERE a.session_id = ? ORDER BY f.attempt_id, f.position",
+                (session_id,),
+            ):
+                follow_ups.setdefault(f["attempt_id"], []).append(
+                    FollowUpAnswer(
+                        position=f["position"], asked_at=f["asked_at"], answer=f["answer"], answered_at=f["answered_at"]
+                    )
+                )
         return SessionRecord(
             id=row["id"],
             started_at=row["started_at"],
             finished_at=row["finished_at"],
             title=row["title"],
             question_ids=json.loads(row["question_ids"]),
-            attempts=[_attempt(a) for a in attempts],
+            kind=row["kind"],
+            minutes=row["minutes"],
+            attempts=[_attempt(a, follow_ups.get(a["id"], [])) for a in attempts],
         )
 
     def sessions(self) -> list[SessionRecord]:
@@ -442,7 +516,7 @@ class Store:
         """
         with self._translate("list sessions"):
             sessions = self._db.execute(
-                "SELECT id, started_at, finished_at, title, question_ids FROM sessions ORDER BY id DESC"
+                "SELECT id, started_at, finished_at, title, question_ids, kind, minutes FROM sessions ORDER BY id DESC"
             ).fetchall()
             attempts = self._db.execute(
                 "SELECT id, session_id, position, question_id, started_at, prediction_locked_at, confidence, "
@@ -460,12 +534,14 @@ class Store:
                 title=row["title"],
                 question_ids=json.loads(row["question_ids"]),
                 attempts=by_session.get(row["id"], []),
+                kind=row["kind"],
+                minutes=row["minutes"],
             )
             for row in sessions
         ]
 
 
-def _attempt(row: sqlite3.Row) -> AttemptRecord:
+def _attempt(row: sqlite3.Row, follow_ups: list[FollowUpAnswer]) -> AttemptRecord:
     return AttemptRecord(
         id=row["id"],
         session_id=row["session_id"],
@@ -485,4 +561,6 @@ def _attempt(row: sqlite3.Row) -> AttemptRecord:
         ticks=json.loads(row["ticks"]) if row["ticks"] is not None else None,
         score=row["score"],
         finished_at=row["finished_at"],
+        hints=row["hints"],
+        follow_ups=follow_ups,
     )

@@ -20,12 +20,19 @@ from quizapp.models import Question, RubricItem
 
 Facet = Literal["explain", "predict"]
 FACETS: tuple[Facet, ...] = ("explain", "predict")
-#: Bumped whenever the rules below change; stored with each review.
-MAPPING_VERSION = 1
+#: Bumped whenever the rules below change; stored with each review. 2: hints cost points.
+MAPPING_VERSION = 2
 #: Rubric score below this is a lapse; from it up to GOOD it is Hard.
 AGAIN_BELOW, GOOD_FROM = 0.5, 0.8
 #: Full marks this fast, with no hint taken, is Easy.
 QUICK_SECONDS = 180.0
+#: What each hint taken in a mock interview costs, as a share of the rubric.
+HINT_COST = 0.1
+
+
+def after_hints(score: float, hints: int) -> float:
+    """The rubric share less what the hints cost: a point given away is not a point recalled."""
+    return max(0.0, score - HINT_COST * hints)
 
 
 def predict_rating(right: bool) -> Rating:
@@ -35,7 +42,8 @@ def predict_rating(right: bool) -> Rating:
 
 def explain_rating(score: float, *, required_missed: bool, seconds: float | None = None, hints: int = 0) -> Rating:
     """Again below half the rubric or without a required item, Hard to 79%, Good from 80%, Easy for full
-    marks given quickly and without hints."""
+    marks given quickly and without hints. Each hint costs HINT_COST of the score first."""
+    score = after_hints(score, hints)
     if score < AGAIN_BELOW or required_missed:
         return Rating.Again
     if score < GOOD_FROM:

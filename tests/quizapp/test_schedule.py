@@ -109,6 +109,36 @@ def test_the_forecast_counts_the_week_ahead():
     assert sum(count for _, count in week) == 2  # both cards fall due within the week
 
 
+#: Schema 5 taken off again: what a database written by the previous version holds.
+DOWN_TO_4 = """
+DROP TABLE follow_up_answers;
+ALTER TABLE sessions DROP COLUMN kind;
+ALTER TABLE sessions DROP COLUMN minutes;
+ALTER TABLE attempts DROP COLUMN hints;
+PRAGMA user_version = 4;
+"""
+
+
+def test_an_upgrade_from_the_previous_version_keeps_sessions_and_reviews(tmp_path):
+    """A database of the version before mock interviews, with real sessions and their reviews."""
+    db = tmp_path / "s.db"
+    with Store(db) as store:
+        practice = Practice.start(store, BANK, "before", fast_questions(BANK, 2))
+        answer_fully(practice, "fewer updates per epoch", right=True, confidence="certain")
+        answer_fully(practice, "", right=False, confidence=None)
+        before_sessions = [s.model_dump() for s in store.sessions()]
+        before_reviews = store.reviews()
+    with sqlite3.connect(db) as raw:
+        raw.executescript(DOWN_TO_4)
+    with Store(db) as store:
+        assert [s.model_dump() for s in store.sessions()] == before_sessions  # kind practice, no hints
+        assert store.reviews() == before_reviews
+        after, before = Deck(BANK, store.reviews()), Deck(BANK, before_reviews)
+    assert {k: (c.due, c.stability) for k, c in after.cards.items() if c} == {
+        k: (c.due, c.stability) for k, c in before.cards.items() if c
+    }
+
+
 def test_an_upgrade_counts_past_sessions_as_reviews(tmp_path):
     """A real session saved before scheduling existed: the upgrade turns its attempts into reviews."""
     db = tmp_path / "s.db"
@@ -117,8 +147,8 @@ def test_an_upgrade_counts_past_sessions_as_reviews(tmp_path):
         answer_fully(practice, "fewer updates per epoch", right=True, confidence="certain")
         answer_fully(practice, "", right=False, confidence=None)
         recorded = [(r.question_id, r.facet, r.score) for r in store.reviews()]
-    with sqlite3.connect(db) as raw:  # back to the schema of the previous version, sessions untouched
-        raw.executescript("DROP TABLE reviews; PRAGMA user_version = 3;")
+    with sqlite3.connect(db) as raw:  # back to the schema before scheduling, sessions untouched
+        raw.executescript(DOWN_TO_4 + "DROP TABLE reviews; PRAGMA user_version = 3;")
     with Store(db) as store:
         upgraded = store.reviews()
         assert len(store.sessions()) == 1 and len(store.sessions()[0].attempts) == 2
