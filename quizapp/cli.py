@@ -8,12 +8,15 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+LENGTHS = (30, 45)  # quizapp.mock.LENGTHS, kept here so `quizapp --help` loads nothing heavy
+
 DESCRIPTION = """\
 Interview practice on how neural networks train: predict the outcome, then \
 watch a real model train.
 
 Run `quizapp` with no command to open the terminal app. On its home screen, \
-pick a topic with the arrow keys and press Enter, or press m for a mixed set; \
+pick a topic with the arrow keys and press Enter, press m for a mixed set, \
+d for the questions due, or i for a mock interview (`quizapp mock` starts one at once); \
 `quizapp --topic NAME` starts a session on that topic at once (`quizapp \
 questions list` shows the topics). `quizapp serve` opens the same app in a \
 web browser."""
@@ -108,6 +111,14 @@ def _report_commands(commands: argparse._SubParsersAction) -> None:
     commands.add_parser(
         "stats", help="readiness by topic: recall now, predictions right, rubric score", parents=[shared]
     )
+    mock = commands.add_parser(
+        "mock",
+        help="open the app in a timed mock interview: questions picked by due date and weakness, then a debrief",
+        parents=[shared],
+    )
+    mock.add_argument(
+        "--minutes", type=int, choices=LENGTHS, default=LENGTHS[0], help="interview length (default %(default)s)"
+    )
 
 
 def _day(text: str) -> date:
@@ -172,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(parsed.host, parsed.port, parsed.db, parsed.bank)
     from quizapp.tui.app import run
 
+    if parsed.command == "mock":
+        return run(parsed.bank, parsed.db, None, parsed.count, mock_minutes=parsed.minutes)
     return run(parsed.bank, parsed.db, parsed.topic, parsed.count)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from textual.message import Message
 
+from quizapp.debrief import Debrief
 from quizapp.store import ReviewRecord, SessionOverview
 from sims.result import ProgressEvent, SimResult
 
@@ -67,3 +68,20 @@ class SessionsRead(Message):
         self.sessions = sessions
         self.error = error
         self.reviews = reviews or []  # every card review, for the schedule
+
+
+class MockRunSaved(Message):
+    """A mock interview's run finished in the background and is saved (the debrief reads it again)."""
+
+    def __init__(self, attempt_id: int) -> None:
+        super().__init__()
+        self.attempt_id = attempt_id
+
+
+class DebriefRead(Message):
+    """A mock interview's debrief, read in a worker (`error`: why it could not be)."""
+
+    def __init__(self, debrief: Debrief | None, error: str | None = None) -> None:
+        super().__init__()
+        self.debrief = debrief
+        self.error = error

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from quizapp.formatting import percent
+from quizapp.mock import MockPlan
 from quizapp.practice import last_practised
 from quizapp.progress import TopicProgress, topic_progress
 from quizapp.schedule.deck import Deck
@@ -33,6 +34,7 @@ class HomeScreen(SessionsReader, ExportingScreen):
         Binding("enter", "start_topic", "Practise", priority=True),
         Binding("m", "start_mixed", "Mixed"),
         Binding("d", "review_due", "Review due"),
+        Binding("i", "mock", "Mock interview"),
         Binding("r", "resume", "Resume"),
         Binding("s", "sessions", "Sessions"),
         Binding("p", "progress_report", "Report"),
@@ -48,7 +50,9 @@ class HomeScreen(SessionsReader, ExportingScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Pick a topic and press Enter, m for a mixed set, or d for what is due.", id="home-hint")
+        yield Static(
+            "Pick a topic and press Enter; m: a mixed set, d: what is due, i: a mock interview.", id="home-hint"
+        )
         yield DataTable(id="topics", cursor_type="row", zebra_stripes=True)
         yield Static("", id="due-hint")
         yield Static("", id="resume-hint")
@@ -141,6 +145,20 @@ class HomeScreen(SessionsReader, ExportingScreen):
             self.notify("Nothing is due: every card is scheduled for later.")
             return
         self.quiz.start_review(questions[:SESSION_LENGTH])
+
+    def action_mock(self) -> None:
+        """Choose the length, see what it will probe, and start: the plan comes from the schedule."""
+        from quizapp.tui.screens.mock_setup import MockSetupScreen
+
+        if self.deck is None:
+            self.notify("Still reading your sessions; try again in a moment.")
+            return
+
+        def start(plan: MockPlan | None) -> None:
+            if plan is not None:
+                self.quiz.start_mock(plan)
+
+        self.app.push_screen(MockSetupScreen(self.deck), start)
 
     def action_progress_report(self) -> None:
         """The HTML progress report over every session, as `quizapp report --all` writes it."""

@@ -1,0 +1,167 @@
+"""What a mock interview's debrief says: per question and per topic, once everything is revealed.
+
+Built from the stored session alone, so the debrief reads the same after a restart, and a run
+that finishes in the background only changes a row from "running" to its verdict.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from quizapp.bank import Bank
+from quizapp.formatting import shown
+from quizapp.schedule.grades import after_hints
+from quizapp.store import AttemptRecord, SessionRecord
+
+Outcome = Literal["right", "wrong", "undecided", "running", "failed", "no prediction", "skipped", "not reached"]
+
+
+class DebriefRow(BaseModel):
+    position: int
+    question_id: str
+    topic: str
+    predicted: str | None
+    outcome: Outcome
+    observed: str | None
+    rubric: float | None  # the self-grade, None until graded
+    hints: int
+    score: float | None  # the rubric less what the hints cost
+    seconds: float | None
+    follow_ups_asked: int
+    follow_ups_answered: int
+
+    @property
+    def reached(self) -> bool:
+        """Asked and answered in some way: a question skipped with nothing said counts against its topic too."""
+        return self.outcome != "not reached"
+
+
+class TopicScore(BaseModel):
+    topic: str
+    questions: int
+    predictions_right: int
+    predictions: int
+    rubric: float | None  # mean score after hints over the graded questions
+    score: float | None  # predictions and rubric, half each, over what is decided
+
+
+class Debrief(BaseModel):
+    session_id: int
+    minutes: int | None
+    seconds_used: float | None
+    rows: list[DebriefRow]
+    topics: list[TopicScore]
+    score: float | None
+    ungraded: int  # reached questions still to self-grade
+    running: int  # runs still going in the background
+
+
+def _seconds(start: str, end: str | None) -> float | None:
+    return None if end is None else (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def _row(position: int, question_id: str, topic: str, attempt: AttemptRecord | None, unit: str | None) -> DebriefRow:
+    if attempt is None or (attempt.prediction_locked_at is None and not attempt.answer.strip()):
+        outcome: Outcome = "not reached" if attempt is None else "skipped"
+        nothing = None if attempt is None else 0.0  # a question shown and passed over scores nothing
+        return DebriefRow(
+            position=position,
+            question_id=question_id,
+            topic=topic,
+            predicted=None,
+            outcome=outcome,
+            observed=None,
+            rubric=nothing,
+            hints=attempt.hints if attempt else 0,
+            score=nothing,
+            seconds=None,
+            follow_ups_asked=0,
+            follow_ups_answered=0,
+        )
+    verdict = json.loads(attempt.verdict) if attempt.verdict else None
+    if attempt.prediction_locked_at is None:
+        outcome = "no prediction"
+    elif attempt.run_status == "failed":
+        outcome = "failed"
+    elif verdict is None:
+        outcome = "running"
+    elif verdict.get("correct") is None:
+        outcome = "undecided"
+    else:
+        outcome = "right" if verdict["correct"] else "wrong"
+    ended = attempt.finished_at or max(
+        (f.answered_at for f in attempt.follow_ups if f.answered_at), default=attempt.answer_locked_at
+    )
+    return DebriefRow(
+        position=position,
+        question_id=question_id,
+        topic=topic,
+        predicted=None if attempt.prediction is None else shown(attempt.prediction, unit),
+        outcome=outcome,
+        observed=None if verdict is None else shown(verdict.get("observed"), unit),
+        rubric=attempt.score,
+        hints=attempt.hints,
+        score=None if attempt.score is None else after_hints(attempt.score, attempt.hints),
+        seconds=_seconds(attempt.started_at, ended),
+        follow_ups_asked=len(attempt.follow_ups),
+        follow_ups_answered=sum(1 for f in attempt.follow_ups if f.answer.strip()),
+    )
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _combined(rows: list[DebriefRow]) -> float | None:
+    """Half for predicting right, half for the rubric after hints, over the parts already decided."""
+    parts = [
+        1.0 if r.outcome == "right" else 0.0
+        for r in rows
+        if r.outcome in ("right", "wrong", "no prediction", "skipped")
+    ]
+    rubric = [r.score for r in rows if r.score is not None]
+    if not parts and not rubric:
+        return None
+    halves = [h for h in (_mean(parts), _mean(rubric)) if h is not None]
+    return sum(halves) / len(halves)
+
+
+def debrief(record: SessionRecord, bank: Bank) -> Debrief:
+    attempts = {a.position: a for a in record.attempts}
+    questions = bank.questions_by_id()
+    rows = []
+    for position, question_id in enumerate(record.question_ids):
+        question = questions.get(question_id)
+        topic = question.topic if question else "(not in the bank)"
+        unit = question.prediction.unit if question else None
+        rows.append(_row(position, question_id, topic, attempts.get(position), unit))
+    reached = [r for r in rows if r.reached]
+    topics = []
+    for topic in dict.fromkeys(r.topic for r in reached):
+        mine = [r for r in reached if r.topic == topic]
+        decided = [r for r in mine if r.outcome in ("right", "wrong", "no prediction", "skipped")]
+        topics.append(
+            TopicScore(
+                topic=topic,
+                questions=len(mine),
+                predictions_right=sum(r.outcome == "right" for r in mine),
+                predictions=len(decided),
+                rubric=_mean([r.score for r in mine if r.score is not None]),
+                score=_combined(mine),
+            )
+        )
+    last = max((a.finished_at or a.answer_saved_at or a.started_at for a in record.attempts), default=None)
+    return Debrief(
+        session_id=record.id,
+        minutes=record.minutes,
+        seconds_used=_seconds(record.started_at, record.finished_at or last),
+        rows=rows,
+        topics=topics,
+        score=_combined(reached),
+        ungraded=sum(1 for r in reached if r.rubric is None),
+        running=sum(1 for r in reached if r.outcome == "running"),
+    )

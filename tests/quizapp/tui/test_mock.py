@@ -1,0 +1,135 @@
+"""A mock interview in the real app, driven with Pilot: the clock, the follow-ups, hints, the debrief."""
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, Static, TextArea
+
+from quizapp import mock
+from quizapp.bank import load_bank
+from quizapp.mock import MockPlan
+from quizapp.store import Store
+from quizapp.tui.app import QuizApp
+from quizapp.tui.screens.debrief import DebriefScreen
+from quizapp.tui.screens.grading import GradingScreen
+from quizapp.tui.screens.mock import MockScreen
+
+from .test_question_flow import QUESTION, wait_for
+
+FOLLOW_UPS = """
+[[questions.follow_ups]]
+question = "And with drop_last at batch 300?"
+answer = "3: the partial batch is dropped."
+
+[[questions.follow_ups]]
+question = "Why count updates rather than epochs?"
+answer = "Progress comes from updates."
+"""
+
+
+def two_questions() -> str:
+    first = QUESTION.replace("[questions.prediction]", FOLLOW_UPS + "\n[questions.prediction]", 1)
+    second = first.replace('id = "tiny-updates"', 'id = "tiny-updates-200"').replace(
+        "batch_sizes = [100]", "batch_sizes = [100, 200]"
+    )
+    return first + second
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(mock, "monotonic", fake)
+    return fake
+
+
+def make_app(tmp_path: Path, minutes: int = 30) -> QuizApp:
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    (folder / "q.toml").write_text(two_questions())
+    plan = MockPlan(minutes=minutes, question_ids=["tiny-updates", "tiny-updates-200"])
+    return QuizApp(load_bank(folder), Store(tmp_path / "s.db"), mock=plan)
+
+
+def bar(screen) -> Static:
+    return screen.query_one("#mock-bar", Static)
+
+
+async def test_a_mock_interview_from_first_question_to_debrief(tmp_path, clock):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MockScreen)
+        assert "question 1 of 2" in str(bar(screen).render()) and "left 30:00" in str(bar(screen).render())
+        # A hint costs points and says what a good answer covers.
+        await pilot.press("ctrl+o")
+        assert "a good answer covers: One update per batch." in str(screen.query_one("#mock-hints").render())
+        screen.query_one("#mock-answer", TextArea).text = "One update per batch, so 10 updates."
+        screen.query_one("#mock-prediction", Input).value = "10"
+        clock.t += 60
+        await pilot.press("ctrl+s")
+        # The follow-up chain starts; nothing about the run is shown.
+        assert "Follow-up 1 of 3" in str(screen.query_one("#mock-stage").render())
+        assert "batch 300" in screen.query_one("#mock-prompt").source
+        assert not screen.query("#verdict")
+        screen.query_one("#mock-answer", TextArea).text = "Three with drop_last."
+        # The timer turns amber at three quarters of this question's 15 minutes, red past them.
+        clock.t += 0.8 * 15 * 60
+        screen._tick()
+        assert bar(screen).has_class("-amber")
+        clock.t += 0.3 * 15 * 60
+        screen._tick()
+        assert bar(screen).has_class("-red")
+        # Over time, the interviewer moves on instead of asking the second follow-up.
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MockScreen) and "question 2 of 2" in str(bar(screen).render())
+        assert bar(screen).has_class("-ok")
+        screen.query_one("#mock-prediction", Input).value = "7"
+        screen.query_one("#mock-answer", TextArea).text = "Ten at batch 100."
+        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+g")  # end before the follow-up
+        await pilot.pause()
+        debrief = app.screen
+        assert isinstance(debrief, DebriefScreen)
+        table = debrief.query_one("#debrief-questions", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2 and "running" not in str(table.get_row_at(1)))
+        first, second = table.get_row_at(0), table.get_row_at(1)
+        assert first[2] == "10 updates" and first[3].startswith("✓ right") and first[4] == "grade"
+        assert first[5] == "1"  # one hint
+        assert second[3].startswith("✗ wrong")
+        # Grading a question shows what the interview kept back, and the follow-up answer given.
+        await pilot.press("enter")
+        await pilot.pause()
+        grading = app.screen
+        assert isinstance(grading, GradingScreen)
+        assert "✓ RIGHT" in str(grading.query_one("#mock-verdict").render())
+        assert "Three with drop_last." in str(grading.query_one(".follow-up-said").render())
+        assert "after 1 hint" in str(grading.query_one("#score").render())
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.screen is debrief
+        await wait_for(pilot, lambda: table.get_row_at(0)[4] != "grade")
+        assert table.get_row_at(0)[4].endswith("*")  # after hints
+    with Store(tmp_path / "s.db") as store:
+        reviews = store.reviews()
+        session = store.sessions()[0]
+    assert session.kind == "mock" and session.finished_at is not None
+    assert {(r.question_id, r.facet) for r in reviews} == {
+        ("tiny-updates", "predict"),
+        ("tiny-updates", "explain"),
+        ("tiny-updates-200", "predict"),
+    }
+    assert {r.source for r in reviews} == {"mock"}
+    explain = next(r for r in reviews if r.facet == "explain")
+    assert explain.hints == 1
+    assert [f.answer for f in session.attempts[0].follow_ups] == ["Three with drop_last."]
