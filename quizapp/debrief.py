@@ -46,7 +46,7 @@ class TopicScore(BaseModel):
     predictions_right: int
     predictions: int
     rubric: float | None  # mean score after hints over the graded questions
-    score: float | None  # predictions and rubric, half each, over what is decided
+    score: float | None  # predictions and rubric, half each; None until every answer of the topic is graded
 
 
 class Debrief(BaseModel):
@@ -78,7 +78,7 @@ def _row(position: int, question_id: str, topic: str, attempt: AttemptRecord | N
             rubric=nothing,
             hints=attempt.hints if attempt else 0,
             score=nothing,
-            seconds=None,
+            seconds=None if attempt is None else _seconds(attempt.started_at, attempt.finished_at),
             follow_ups_asked=0,
             follow_ups_answered=0,
         )
@@ -151,7 +151,7 @@ def debrief(record: SessionRecord, bank: Bank) -> Debrief:
                 predictions_right=sum(r.outcome == "right" for r in mine),
                 predictions=len(decided),
                 rubric=_mean([r.score for r in mine if r.score is not None]),
-                score=_combined(mine),
+                score=None if any(r.rubric is None for r in mine) else _combined(mine),
             )
         )
     last = max((a.finished_at or a.answer_saved_at or a.started_at for a in record.attempts), default=None)

@@ -27,10 +27,14 @@ SPARKS = "▁▂▃▄▅▆▇█"
 #: Ticks at most, per axis, on a 720-pixel chart.
 MOST_X_TICKS = 10
 MOST_Y_TICKS = 8
+#: Roughly how many pixels of x axis names fit under a 720-pixel chart before they run into each other.
+NAMES_WIDTH = 600
 
 
 class Chart(charting.Chart):
     """A chart each report format draws in its own way."""
+
+    colors: list[str] | None = None  # one per line where colour carries meaning (ready green); else the palette
 
     def svg(self) -> str:
         """Inline SVG: no XML declaration, no namespace URL, no script."""
@@ -56,10 +60,12 @@ def make_chart(
     log_x: bool = False,
     percent: bool = False,
     x_names: Sequence[str] | None = None,
+    colors: Sequence[str] | None = None,
 ) -> Chart:
     """A report chart from lines of its own (progress trends); percentages span 0 to 100%."""
     chart = charting.make_chart(title, x_label, y_label, lines, log_x=log_x, percent=percent, x_names=x_names)
-    return Chart.model_validate({**chart.model_dump(), "y_range": (0.0, 1.0) if percent else None})
+    fixed = {"y_range": (0.0, 1.0) if percent else None, "colors": list(colors) if colors else None}
+    return Chart.model_validate({**chart.model_dump(), **fixed})
 
 
 def _svg(spec: Chart) -> str:
@@ -79,7 +85,7 @@ def _svg(spec: Chart) -> str:
         major_label_font_size=12,
         legend_font_size=12,
         title_font_size=14,
-        colors=PALETTE,
+        colors=tuple(spec.colors) if spec.colors else PALETTE,
     )
     lines = spec.lines
     few = spec.markers or max((len(line.x) for line in lines), default=0) <= 12
@@ -102,6 +108,8 @@ def _svg(spec: Chart) -> str:
         y_title=spec.y_title(),
         show_x_guides=False,
         tooltip_border_radius=0,
+        truncate_label=-1,  # names such as "11-30 mock" are shown whole
+        x_label_rotation=30 if _crowded(spec.x_names) else 0,
     )
     # The shared ticks, placed at positions (log10 on a log axis) and labelled with real values. pygal draws
     # the guide at position 0 solid, as if it were an axis (on a log axis 0 is just the value 1): nudged off 0,
@@ -121,6 +129,13 @@ def _svg(spec: Chart) -> str:
         points = [(spec.x_position(x), spec.y_position(y)) for x, y in zip(line.x, line.y, strict=True)]
         chart.add(line.shown_label, points)
     return _clean(chart.render(is_unicode=True))
+
+
+def _crowded(names: Sequence[str] | None) -> bool:
+    """Whether category names side by side would overlap (about 7 pixels a character at 12px)."""
+    if not names:
+        return False
+    return len(names) * (7 * max(len(n) for n in names) + 10) > NAMES_WIDTH
 
 
 def _off_zero(position: float) -> float:

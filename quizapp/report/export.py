@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from datetime import datetime
 from pathlib import Path
 
 from quizapp.bank import Bank
@@ -40,8 +41,8 @@ def session_text(store: Store, bank: Bank, session_id: int, fmt: Format) -> str:
     return render_session(session_report(store.session(session_id), bank), fmt)
 
 
-def progress_text(store: Store, bank: Bank, fmt: Format) -> str:
-    return render_progress(progress_report(store, bank), fmt)
+def progress_text(store: Store, bank: Bank, fmt: Format, now: datetime | None = None) -> str:
+    return render_progress(progress_report(store, bank, now), fmt)
 
 
 def write(text: str, path: Path) -> Path:

@@ -1,4 +1,5 @@
-"""What the progress report over every session says: trends by topic, calibration, what to revisit."""
+"""What the progress report over every session says: readiness first, then trends by topic, calibration, and
+what to revisit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel
 from quizapp.bank import Bank
 from quizapp.progress import CalibrationRow, SessionSummary, TopicProgress, calibration, session_summary, topic_progress
 from quizapp.report.charts import Chart, Line, make_chart
+from quizapp.report.readiness_content import ReadinessPart, readiness_part
 from quizapp.store import AttemptRecord, SessionRecord, Store
 
 MAX_REVISIT = 10
@@ -28,6 +30,7 @@ class Revisit(BaseModel):
 
 class ProgressReport(BaseModel):
     generated: datetime
+    readiness: ReadinessPart
     sessions: list[SessionSummary]  # oldest first
     topics: list[TopicProgress]
     calibration: list[CalibrationRow]
@@ -36,12 +39,15 @@ class ProgressReport(BaseModel):
     revisit: list[Revisit]
 
 
-def progress_report(store: Store, bank: Bank) -> ProgressReport:
+def progress_report(store: Store, bank: Bank, now: datetime | None = None) -> ProgressReport:
+    """The report as of `now` (default: the present), which is when readiness is judged."""
+    now = now or datetime.now(UTC)
     records = list(reversed(store.sessions()))
     summaries = [session_summary(r, bank) for r in records]
     attempts = [a for r in records for a in r.attempts]
     return ProgressReport(
-        generated=datetime.now(UTC),
+        generated=now,
+        readiness=readiness_part(bank, store.reviews(), now),
         sessions=summaries,
         topics=[t for t in topic_progress(records, bank) if t.seen],
         calibration=calibration(attempts),

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from quizapp.formatting import percent, reflow
 from quizapp.report.progress_content import ProgressReport
+from quizapp.report.readiness_content import heatmap_lines
 from quizapp.report.session_content import SessionReport
 
 Format = Literal["md", "html"]
@@ -70,7 +71,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(percent=percent, when=when, day=day, md_cell=md_cell, md_quote=md_quote, reflow=reflow)
-    env.filters.update(markdown=markdown, svg=svg)
+    env.filters.update(markdown=markdown, svg=svg, heatmap_lines=heatmap_lines)
     return env
 
 

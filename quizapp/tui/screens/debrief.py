@@ -103,9 +103,13 @@ class DebriefScreen(SessionExportScreen):
             return
         used = "" if report.seconds_used is None else f", {clock_text(report.seconds_used)} used"
         asked = sum(r.reached for r in report.rows)
+        if report.ungraded:
+            right = sum(r.outcome == "right" for r in report.rows)
+            scored = f"predictions right {right}/{asked}; the score comes once the answers are graded."
+        else:
+            scored = f"score {percent(report.score)} (predictions and rubric, half each)."
         self.query_one("#debrief-total", Static).update(
-            f"Mock interview, {report.minutes} min{used}: {asked} of {len(report.rows)} questions asked, "
-            f"score {percent(report.score)} (predictions and rubric, half each)."
+            f"Mock interview, {report.minutes} min{used}: {asked} of {len(report.rows)} questions asked, {scored}"
         )
         table = self.query_one("#debrief-questions", DataTable)
         kept = table.cursor_row

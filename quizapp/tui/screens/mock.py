@@ -20,8 +20,8 @@ from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.widgets.toggles import ChoiceButton
 
 AUTOSAVE_SECONDS = 1.0
-MAIN_LABEL = "Your answer, as you would say it to the interviewer (Ctrl+S submits it with the prediction):"
-FOLLOW_UP_LABEL = "Your answer to the follow-up (Ctrl+S submits it):"
+MAIN_LABEL = "Your answer, said as to the interviewer (Ctrl+S submits):"
+FOLLOW_UP_LABEL = "Your answer to the follow-up (Ctrl+S submits):"
 
 
 class MockScreen(QuizScreen):
@@ -75,6 +75,7 @@ class MockScreen(QuizScreen):
         return Input(placeholder=f"a number{unit}", id="mock-prediction", compact=True)
 
     def on_mount(self) -> None:
+        self.practice.attempt_id  # noqa: B018 - the attempt starts now, so its time counts from the question shown
         self.query_one("#mock-locked").display = False
         self.query_one("#mock-predict").can_focus = False
         self._show_stage()
@@ -86,11 +87,11 @@ class MockScreen(QuizScreen):
     # -- the clock ---------------------------------------------------------------------------------
     def _tick(self) -> None:
         plan = self.clock.plan
-        position = f"question {self.practice.position + 1} of {len(plan.question_ids)}"
+        where = f"question {self.practice.position + 1}/{len(plan.question_ids)} · {self.question.topic}"
         left = self.clock.left()
-        this = f"this one {clock_text(self.clock.question_elapsed())} / {clock_text(self.clock.budget)}"
+        this = f"this one {clock_text(self.clock.question_elapsed())}/{clock_text(self.clock.budget)}"
         bar = self.query_one("#mock-bar", Static)
-        bar.update(f"Mock {plan.minutes} min · {position} · {self.question.topic}  |  left {clock_text(left)} · {this}")
+        bar.update(f"Mock · {where} · {clock_text(left)} left · {this}")  # fits 80 columns
         pace = self.clock.pace()
         for name in ("ok", "amber", "red"):
             bar.set_class(pace == name, f"-{name}")
@@ -115,7 +116,9 @@ class MockScreen(QuizScreen):
             stage.update(f"Follow-up {self.stage + 1} of {len(follow_ups)}:")
             self.query_one("#mock-prompt", Markdown).update(follow_ups[self.stage].question)
             label.update(FOLLOW_UP_LABEL)
-            self.query_one("#mock-answer", TextArea).text = ""
+            answer = self.query_one("#mock-answer", TextArea)
+            answer.text = ""
+            answer.focus()  # the prediction's widget may have held focus, and it is gone now
             self.saved_text = ""
         self.refresh_bindings()
 

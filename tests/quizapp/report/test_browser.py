@@ -99,7 +99,13 @@ def test_the_progress_report_renders_its_trend_charts(stored, browser, tmp_path)
     charts = browser.execute_script(
         "return [...document.querySelectorAll('figure.chart svg')].map(s => s.getBoundingClientRect().height)"
     )
-    assert len(charts) == 2 and all(height > 150 for height in charts)
+    assert len(charts) == 2 and all(height > 150 for height in charts)  # one review day: no readiness trend yet
+    heat = browser.execute_script(
+        "const r = document.querySelector('.heat').getBoundingClientRect();"
+        " const c = document.querySelector('.heat .cell.l4').getBoundingClientRect();"
+        " return [r.width, r.height, c.width, c.height]"
+    )
+    assert heat[0] > 150 and heat[1] > 80 and heat[2] > 8 and heat[3] > 8, heat  # the grid and today's shaded cell
     assert "Revisit first" in browser.find_element("css selector", "body").text
     assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
     keep(full_page_png(browser), "progress-report.png", tmp_path)

@@ -68,7 +68,7 @@ async def test_a_mock_interview_from_first_question_to_debrief(tmp_path, clock):
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, MockScreen)
-        assert "question 1 of 2" in str(bar(screen).render()) and "left 30:00" in str(bar(screen).render())
+        assert "question 1/2" in str(bar(screen).render()) and "30:00 left" in str(bar(screen).render())
         # A hint costs points and says what a good answer covers.
         await pilot.press("ctrl+o")
         assert "a good answer covers: One update per batch." in str(screen.query_one("#mock-hints").render())
@@ -92,7 +92,7 @@ async def test_a_mock_interview_from_first_question_to_debrief(tmp_path, clock):
         await pilot.press("ctrl+s")
         await pilot.pause()
         screen = app.screen
-        assert isinstance(screen, MockScreen) and "question 2 of 2" in str(bar(screen).render())
+        assert isinstance(screen, MockScreen) and "question 2/2" in str(bar(screen).render())
         assert bar(screen).has_class("-ok")
         screen.query_one("#mock-prediction", Input).value = "7"
         screen.query_one("#mock-answer", TextArea).text = "Ten at batch 100."

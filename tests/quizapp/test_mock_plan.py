@@ -1,0 +1,111 @@
+"""A mock interview's plan, clock, hints and debrief, without the terminal."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from quizapp import cli, mock
+from quizapp.bank import load_bank
+from quizapp.debrief import debrief
+from quizapp.mock import MockClock, MockPlan, clock_text, hint, pace, plan_mock, priority
+from quizapp.practice import Practice
+from quizapp.schedule.deck import Deck
+from quizapp.schedule.grades import HINT_COST, after_hints, explain_rating
+from quizapp.store import ReviewRecord, Store
+
+BANK = load_bank()
+NOW = datetime(2026, 12, 10, 9, tzinfo=UTC)
+
+
+def reviewed(question_id: str, score: float, days_ago: float) -> list[ReviewRecord]:
+    at = (NOW - timedelta(days=days_ago)).isoformat()
+    question = BANK.get(question_id)
+    ticks = [item.id for item in question.rubric] if score >= 1 else []
+    return [
+        ReviewRecord(question_id=question_id, facet="explain", reviewed_at=at, score=score, ticks=ticks),
+        ReviewRecord(question_id=question_id, facet="predict", reviewed_at=at, score=1.0 if score >= 1 else 0.0),
+    ]
+
+
+def test_a_first_mock_spans_as_many_topics_as_it_has_questions():
+    for minutes, count in ((30, 5), (45, 7)):
+        plan = plan_mock(Deck(BANK, []), NOW, minutes, seed=1)
+        topics = [BANK.get(q).topic for q in plan.question_ids]
+        assert len(plan.question_ids) == count and len(set(topics)) == count
+        assert plan.seconds_per_question == pytest.approx(minutes * 60 / count)
+    # ties break at random: two first mocks are different interviews
+    assert plan_mock(Deck(BANK, []), NOW, 30, seed=1) != plan_mock(Deck(BANK, []), NOW, 30, seed=2)
+
+
+def test_due_and_weak_questions_come_first():
+    by_topic = BANK.by_topic()
+    topic = next(t for t, qs in by_topic.items() if len(qs) >= 3)
+    strong, weak, fresh = by_topic[topic][:3]
+    overdue = next(q for t, qs in by_topic.items() if t != topic for q in qs)
+    history = reviewed(strong.id, 1.0, 0.001) + reviewed(weak.id, 0.0, 0.001) + reviewed(overdue.id, 0.0, 5)
+    deck = Deck(BANK, history)
+    assert priority(deck, weak, NOW) > priority(deck, fresh, NOW) > priority(deck, strong, NOW)
+    plan = plan_mock(deck, NOW, 30, seed=0)
+    assert plan.question_ids[0] == overdue.id  # lapsed five days ago: due, and weakest
+    assert weak.id in plan.question_ids and strong.id not in plan.question_ids
+
+
+def test_the_timer_turns_amber_then_red_and_follow_ups_stop_with_the_time():
+    t = [0.0]
+    clock = MockClock(MockPlan(minutes=30, question_ids=["a", "b", "c", "d", "e"]), now=lambda: t[0])
+    assert clock.budget == 360 and clock.pace() == "ok" and clock.go_deeper(0, 2)
+    t[0] = 0.75 * 360
+    assert clock.pace() == "amber" and clock.go_deeper(1, 2) and not clock.go_deeper(2, 2)
+    t[0] = 360
+    assert clock.pace() == "red" and not clock.go_deeper(0, 2)
+    clock.next_question()
+    assert clock.pace() == "ok" and clock_text(clock.left()) == "24:00"
+    t[0] = 31 * 60
+    assert clock.pace() == "red" and clock_text(clock.left()) == "-1:00" and not clock.go_deeper(0, 2)
+    assert pace(10, 100) == "ok" and pace(80, 100) == "amber" and pace(100, 100) == "red"
+
+
+def test_hints_name_the_heaviest_items_and_cost_points():
+    question = BANK.questions[0]
+    heaviest = max(question.rubric, key=lambda item: item.weight)
+    assert hint(question, 0) == heaviest.criterion
+    assert hint(question, mock.MAX_HINTS) is None
+    assert after_hints(0.9, 2) == pytest.approx(0.9 - 2 * HINT_COST) and after_hints(0.1, 2) == 0
+    # the full marks that would be Easy are not, with a hint; and 85% less one hint is Hard
+    assert explain_rating(1.0, required_missed=False, seconds=60, hints=1).name == "Good"
+    assert explain_rating(0.85, required_missed=False, hints=1).name == "Hard"
+
+
+def test_the_command_line_offers_the_lengths_the_mock_knows():
+    assert cli.LENGTHS == mock.LENGTHS
+
+
+def test_the_debrief_tells_skipped_from_not_reached_and_scores_topics_once_graded(tmp_path):
+    questions = BANK.questions[:3]
+    with Store(tmp_path / "s.db") as store:
+        practice = Practice.start(store, BANK, "mock", questions, kind="mock", minutes=30)
+        practice.save_answer("Fewer updates per epoch.")
+        practice.take_hint()
+        practice.lock(questions[0].prediction.choices[0] if questions[0].prediction.choices else 1.0)
+        practice.lock_answer("Fewer updates per epoch.")
+        practice.ask_follow_up(0)
+        practice.save_follow_up_answer(0, "Because of the noise.")
+        practice.finish_question()
+        practice.attempt_id  # noqa: B018 - the second question is shown, then passed over
+        practice.finish_question()
+        practice.end()
+        report = debrief(store.session(practice.record.id), BANK)
+        assert [r.outcome for r in report.rows] == ["running", "skipped", "not reached"]
+        first = report.rows[0]
+        assert (first.hints, first.follow_ups_asked, first.follow_ups_answered) == (1, 1, 1)
+        assert report.ungraded == 1 and report.running == 1
+        assert report.topics[0].score is None  # not graded yet
+        practice.seek(0)
+        score = practice.grade([item.id for item in questions[0].rubric])
+        report = debrief(store.session(practice.record.id), BANK)
+        assert score == 1.0 and report.rows[0].score == pytest.approx(1.0 - HINT_COST)
+        mine = [r.score for r in report.rows if r.reached and r.topic == report.topics[0].topic]
+        assert report.ungraded == 0 and report.topics[0].rubric == pytest.approx(sum(mine) / len(mine))
+        assert report.rows[1].score == 0.0  # passed over: nothing said, nothing scored
+        explain = [r for r in store.reviews() if r.facet == "explain"]
+        assert [(r.source, r.hints) for r in explain] == [("mock", 1)]
