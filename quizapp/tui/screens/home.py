@@ -21,6 +21,7 @@ from quizapp.mock import MockPlan
 from quizapp.practice import last_practised
 from quizapp.progress import TopicProgress, topic_progress
 from quizapp.schedule.deck import Deck
+from quizapp.schedule.readiness import Readiness, topic_readiness
 from quizapp.store import SessionOverview
 from quizapp.tui.messages import SessionsRead
 from quizapp.tui.screens.exporting import ExportingScreen
@@ -48,19 +49,24 @@ class HomeScreen(SessionsReader, ExportingScreen):
     #: The spaced-repetition schedule, rebuilt from the reviews at each read.
     deck: reactive[Deck | None] = reactive(None, init=False)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.readiness: dict[str, Readiness] = {}
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(
-            "Pick a topic and press Enter; m: a mixed set, d: what is due, i: a mock interview.", id="home-hint"
+            "Enter: practise a topic · m: mixed · d: what is due · i: mock interview", id="home-hint"
         )
         yield DataTable(id="topics", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="readiness-hint")
         yield Static("", id="due-hint")
         yield Static("", id="resume-hint")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#topics", DataTable)
-        table.add_columns("topic", "questions", "due", "seen", "avg score", "predictions right")
+        table.add_columns("topic", "qs", "due", "seen", "score", "predicted", "readiness")
         table.loading = True
         self.app.screen_change_signal.subscribe(self, self._screen_changed)
 
@@ -90,6 +96,7 @@ class HomeScreen(SessionsReader, ExportingScreen):
         self.quiz.practised = last_practised(message.sessions)  # new questions first in the next session
         self.unfinished = latest
         self.deck = Deck(self.quiz.bank, message.reviews)
+        self.readiness = {r.topic: r for r in topic_readiness(self.deck, datetime.now(UTC))}
         self.topics = topic_progress(message.sessions, self.quiz.bank)
 
     def watch_topics(self, topics: list[TopicProgress] | None) -> None:
@@ -99,13 +106,26 @@ class HomeScreen(SessionsReader, ExportingScreen):
         due = self.deck.due_by_topic(datetime.now(UTC)) if self.deck is not None else {}
         for row in topics or []:
             right = "-" if not row.predictions else f"{row.predictions_right}/{row.predictions}"
+            ready = self.readiness.get(row.topic)
             cells = (str(row.questions), str(due.get(row.topic, 0)), str(row.seen), percent(row.average_score), right)
-            table.add_row(row.topic, *cells, key=row.topic)
+            table.add_row(row.topic, *cells, ready.statement if ready else "-", key=row.topic)
         if table.row_count:
             table.move_cursor(row=min(kept, table.row_count - 1))
         if table.loading:
             table.loading = False
             table.focus()  # a loading widget cannot take focus, so it gets it now
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted topic's readiness, with the reason: what to work on next."""
+        ready = self.readiness.get(str(event.row_key.value))
+        hint = self.query_one("#readiness-hint", Static)
+        if ready is None:
+            hint.update("")
+            return
+        measures = (
+            f"recall now {ready.recall:.0%}, predictions {percent(ready.predictions)}, rubric {percent(ready.rubric)}"
+        )
+        hint.update(f"{ready.topic}: {ready.statement} ({ready.reason}). {measures}.")
 
     def watch_deck(self, deck: Deck | None) -> None:
         if deck is None:
