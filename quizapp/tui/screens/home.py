@@ -34,12 +34,12 @@ class HomeScreen(SessionsReader, ExportingScreen):
     BINDINGS = [
         Binding("enter", "start_topic", "Practise", priority=True),
         Binding("m", "start_mixed", "Mixed"),
-        Binding("d", "review_due", "Review due"),
-        Binding("i", "mock", "Mock interview"),
+        Binding("d", "review_due", "Due"),
+        Binding("i", "mock", "Mock"),
         Binding("r", "resume", "Resume"),
         Binding("s", "sessions", "Sessions"),
         Binding("p", "progress_report", "Report"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("q", "app.quit", "Quit", show=False),  # the footer's room goes to the rest at 80 columns
     ]
 
     #: Progress per topic; None until the first read arrives (the table shows a loading indicator).
@@ -55,9 +55,7 @@ class HomeScreen(SessionsReader, ExportingScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(
-            "Enter: practise a topic · m: mixed · d: what is due · i: mock interview", id="home-hint"
-        )
+        yield Static("Enter: practise a topic · m: mixed · d: what is due · i: mock interview", id="home-hint")
         yield DataTable(id="topics", cursor_type="row", zebra_stripes=True)
         yield Static("", id="readiness-hint")
         yield Static("", id="due-hint")
@@ -122,10 +120,7 @@ class HomeScreen(SessionsReader, ExportingScreen):
         if ready is None:
             hint.update("")
             return
-        measures = (
-            f"recall now {ready.recall:.0%}, predictions {percent(ready.predictions)}, rubric {percent(ready.rubric)}"
-        )
-        hint.update(f"{ready.topic}: {ready.statement} ({ready.reason}). {measures}.")
+        hint.update(f"{ready.topic}: {ready.statement}; {ready.reason}.")
 
     def watch_deck(self, deck: Deck | None) -> None:
         if deck is None:
@@ -133,7 +128,8 @@ class HomeScreen(SessionsReader, ExportingScreen):
         now = datetime.now(UTC)
         cards, questions = deck.due(now), deck.due_questions(now)
         week = " ".join(f"{day:%a} {count}" for day, count in deck.forecast(now)[1:])
-        today = f"Due: {len(cards)} cards ({len(questions)} questions)." if cards else "Nothing due now."
+        plural = "" if len(questions) == 1 else "s"
+        today = f"Due: {len(cards)} cards ({len(questions)} question{plural})." if cards else "Nothing due now."
         self.query_one("#due-hint", Static).update(f"{today}  Next: {week}")
 
     def watch_unfinished(self, latest: SessionOverview | None) -> None:

@@ -109,3 +109,77 @@ STAGES = {"locked": lock_ten, "running": mid_run, "finished": after_run, "cancel
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_question_moment(snap_compare, tmp_path, size, stage):
     assert snap_compare(app_for(tmp_path, "batch-size"), terminal_size=size, run_before=STAGES[stage])
+
+
+# -- the mock interview: a question with a hint, a follow-up at amber, the debrief, the setup ---------------
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """Timers and stored times held still, so the pictures do not depend on how fast the machine is."""
+    import quizapp.store
+    from quizapp import mock
+
+    clock = [1000.0]
+    monkeypatch.setattr(mock, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(quizapp.store, "now", lambda: "2026-12-03T10:00:00.000+00:00")
+    return clock
+
+
+def mock_app(tmp_path: Path) -> QuizApp:
+    from .test_mock import make_app
+
+    return make_app(tmp_path)
+
+
+async def mock_hint(pilot) -> None:
+    await pilot.pause()
+    pilot.app.screen.query_one("#mock-answer").text = "One update per batch."
+    await pilot.press("ctrl+o")
+    await pilot.pause()
+
+
+def mock_follow_up(clock):
+    async def stage(pilot) -> None:
+        await mock_hint(pilot)
+        pilot.app.screen.query_one("#mock-prediction").value = "10"
+        await pilot.press("ctrl+s")
+        clock[0] += 0.8 * 15 * 60  # three quarters of the question's share: amber
+        pilot.app.screen._tick()
+        await pilot.pause()
+
+    return stage
+
+
+def mock_debrief(clock):
+    async def stage(pilot) -> None:
+        from textual.widgets import DataTable
+
+        await mock_follow_up(clock)(pilot)
+        pilot.app.screen.query_one("#mock-answer").text = "Four, or three with drop_last."
+        await pilot.press("ctrl+g")
+        table = pilot.app.screen.query_one("#debrief-questions", DataTable)
+        for _ in range(600):
+            if table.row_count and "running" not in str(table.get_row_at(0)):
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+
+    return stage
+
+
+@pytest.mark.parametrize("stage", ["hint", "follow-up", "debrief"])
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_mock_interview(snap_compare, tmp_path, size, stage, frozen):
+    before = {"hint": mock_hint, "follow-up": mock_follow_up(frozen), "debrief": mock_debrief(frozen)}[stage]
+    assert snap_compare(mock_app(tmp_path), terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_mock_setup(snap_compare, tmp_path, size, frozen):
+    async def open_setup(pilot) -> None:
+        await topics_shown(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+
+    assert snap_compare(app_for(tmp_path, None), terminal_size=size, run_before=open_setup)

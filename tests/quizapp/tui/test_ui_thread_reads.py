@@ -62,7 +62,9 @@ async def test_home_sessions_and_palette_read_nothing_heavy_on_the_ui_thread(tmp
         hint = app.screen.query_one("#resume-hint", Static)
         await wait_for(pilot, lambda: topics.row_count == 1 and "left open" in str(hint.render()))
         # due: its two cards, new to the schedule
-        assert topics.get_row("batch-size") == ["batch-size", "1", "2", "1", "50%", "1/1"]
+        assert topics.get_row("batch-size") == ["batch-size", "1", "2", "1", "50%", "1/1", "not yet"]
+        readiness = str(app.screen.query_one("#readiness-hint", Static).render())
+        assert readiness == "batch-size: not yet; 0 of 2 cards seen; recall 0%."  # reviews: none stored here
         assert not topics.loading and app.screen.focused is topics
 
         await pilot.press("s")
