@@ -12,6 +12,10 @@ from quizapp.schedule.readiness import topic_readiness
 from quizapp.store import Store, StoreError
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _deck(bank_path: Path | None, db: Path | None, interview: date | None, new_per_day: int) -> Deck:
     bank = load_bank(bank_path) if bank_path else load_bank()
     with Store(db) as store:
@@ -36,8 +40,8 @@ def due(
     new = sum(deck.cards[key] is None for key in cards)
     questions = len({key.question_id for key in cards})
     print(
-        f"Due now: {len(cards)} cards in {questions} questions ({len(cards) - new} reviews, {new} new; "
-        f"new cards {deck.new_per_day} a day)"
+        f"Due now: {_count(len(cards), 'card')} in {_count(questions, 'question')} "
+        f"({_count(len(cards) - new, 'review')}, {new} new; new cards {deck.new_per_day} a day)"
     )
     if interview is not None:
         print(f"Interview on {interview.isoformat()}: reviews that would fall on it or after come the day before.")

@@ -52,13 +52,15 @@ def _one(deck: Deck, topic: str, question_ids: list[str], now: datetime) -> Read
     measures = {"recall": recall, "predictions right": predictions or 0.0, "rubric score": rubric or 0.0}
     weakest = min(measures, key=measures.__getitem__)
     low = measures[weakest]
+    missing = {"predictions right": predictions is None, "rubric score": rubric is None}.get(weakest, False)
+    said = f"{weakest}: none yet" if missing else f"{weakest} {low:.0%}"
     statement: Statement = "ready" if low >= READY else "close" if low >= CLOSE else "not yet"
     if seen < len(keys) and statement != "ready":
-        reason = f"{seen} of {len(keys)} cards seen; {weakest} {low:.0%}"
+        reason = f"{seen} of {len(keys)} cards seen; {said}"
     elif statement == "ready":
         reason = f"every measure at {READY:.0%} or more (weakest: {weakest} {low:.0%})"
     else:
-        reason = f"{weakest} {low:.0%}"
+        reason = said
     return Readiness(
         topic=topic,
         cards=len(keys),
