@@ -103,14 +103,23 @@ def _report_commands(commands: argparse._SubParsersAction) -> None:
         type=_day,
         default=None,
         metavar="YYYY-MM-DD",
-        help="the interview date: reviews that would fall on it or after come the day before",
+        help="the interview date (default: the plan's): reviews that would fall on it or after come the day before",
     )
     due.add_argument(
-        "--new-per-day", type=int, default=10, metavar="N", help="new cards a day at most (default %(default)s)"
+        "--new-per-day", type=int, default=None, metavar="N", help="new cards a day at most (default: the plan's)"
     )
     commands.add_parser(
         "stats", help="readiness by topic: recall now, predictions right, rubric score", parents=[shared]
     )
+    plan = commands.add_parser(
+        "plan",
+        help="the study plan the schedule works to: the interview date and new cards a day (saved)",
+        parents=[shared],
+    )
+    plan.add_argument(
+        "--interview", default=None, metavar="YYYY-MM-DD", help="the interview date to work towards; none clears it"
+    )
+    plan.add_argument("--new-per-day", type=int, default=None, metavar="N", help="new cards a day at most")
     mock = commands.add_parser(
         "mock",
         help="open the app in a timed mock interview: questions picked by due date and weakness, then a debrief",
@@ -171,9 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if parsed.command == "export":
             return report_cli.export(parsed.bank, parsed.db, parsed.session_id, parsed.format, parsed.output)
         return report_cli.report_all(parsed.bank, parsed.db, parsed.format, parsed.output)
-    if parsed.command in ("due", "stats"):
+    if parsed.command in ("due", "stats", "plan"):
         from quizapp import schedule_cli
 
+        if parsed.command == "plan":
+            return schedule_cli.plan(parsed.db, parsed.interview, parsed.new_per_day)
         if parsed.command == "due":
             return schedule_cli.due(parsed.bank, parsed.db, parsed.interview, parsed.new_per_day)
         return schedule_cli.stats(parsed.bank, parsed.db)

@@ -15,6 +15,11 @@ BLOCK_START = re.compile(r"\s*([-*+]|\d+\.|```|\|)\s")
 UNNAMED_UNITS = ("learning rate",)
 
 
+def count(n: int, noun: str) -> str:
+    """ "1 card", "2 cards": a count with its noun."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 

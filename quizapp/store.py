@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 ENV_VAR = "QUIZAPP_DB"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 CONFIDENCE_LEVELS = ("guessing", "fairly sure", "certain")
 #: How long the learner took to answer: from the question's start until the run locked the answer (NULL before).
 ANSWER_SECONDS = "(julianday(answer_locked_at) - julianday(started_at)) * 86400"
@@ -103,6 +103,8 @@ MIGRATIONS: dict[int, str] = {
         UNIQUE (attempt_id, position)
     )
     """,
+    # The study plan (interview date, new cards a day) and any later preference, as text by key.
+    6: "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 }
 SESSION_KINDS = ("practice", "mock")
 
@@ -441,6 +443,29 @@ class Store:
         )
         if changed == 0:
             raise StoreError(f"follow-up {position} was never asked in attempt {attempt_id}")
+
+    def settings(self) -> dict[str, str]:
+        with self._translate("read the settings"):
+            return {row["key"]: row["value"] for row in self._db.execute("SELECT key, value FROM settings")}
+
+    def save_settings(self, values: dict[str, str | None]) -> None:
+        """Set each key (None removes it), all at once."""
+        with self._translate("save the settings"):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for key, value in values.items():
+                    if value is None:
+                        self._db.execute("DELETE FROM settings WHERE key = ?", (key,))
+                    else:
+                        self._db.execute(
+                            "INSERT INTO settings (key, value) VALUES (?, ?) "
+                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                            (key, value),
+                        )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     def answer_seconds(self, attempt_id: int) -> float | None:
         """Seconds from the question's start until its answer was locked (None while it is open)."""

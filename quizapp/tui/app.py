@@ -232,10 +232,13 @@ def run(
 
         from quizapp.mock import plan_mock
         from quizapp.schedule.deck import Deck
+        from quizapp.schedule.plan import StudyPlan
 
         try:
-            plan = plan_mock(Deck(bank, store.reviews()), datetime.now(UTC), mock_minutes)
-        except (StoreError, ValueError) as exc:
+            study = StudyPlan.from_settings(store.settings())
+            deck = Deck(bank, store.reviews(), interview=study.interview, new_per_day=study.new_per_day)
+            plan = plan_mock(deck, datetime.now(UTC), mock_minutes)
+        except (StoreError, ValueError) as exc:  # PlanError is a ValueError
             store.close()
             print(f"error: {exc}", file=sys.stderr)
             return 2

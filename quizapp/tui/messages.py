@@ -62,12 +62,17 @@ class SessionsRead(Message):
     """A screen's reader has the stored sessions without their run results (`error`: why it could not)."""
 
     def __init__(
-        self, sessions: list[SessionOverview], error: str | None = None, reviews: list[ReviewRecord] | None = None
+        self,
+        sessions: list[SessionOverview],
+        error: str | None = None,
+        reviews: list[ReviewRecord] | None = None,
+        settings: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.sessions = sessions
         self.error = error
         self.reviews = reviews or []  # every card review, for the schedule
+        self.settings = settings or {}  # the study plan, among others
 
 
 class MockRunSaved(Message):

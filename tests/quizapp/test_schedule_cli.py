@@ -44,3 +44,36 @@ def test_an_interview_date_that_is_not_a_date_is_refused(tmp_path, capsys):
         main(["due", "--db", str(tmp_path / "s.db"), "--interview", "next friday"])
     assert stopped.value.code == 2
     assert "not a date like 2026-12-24: 'next friday'" in capsys.readouterr().err
+
+
+def test_the_study_plan_is_saved_and_the_schedule_works_to_it(tmp_path, capsys):
+    db = str(tmp_path / "s.db")
+    assert main(["plan", "--db", db]) == 0
+    assert capsys.readouterr().out == "Interview: none set\nNew cards a day: 10\n"
+    assert main(["plan", "--db", db, "--interview", "2031-01-20", "--new-per-day", "4"]) == 0
+    capsys.readouterr()
+    assert main(["due", "--db", db]) == 0  # no flags: the saved plan
+    out = capsys.readouterr().out
+    assert "Due now: 4 cards in 2 questions (0 reviews, 4 new; new cards 4 a day)" in out
+    assert "Interview on 2031-01-20 (in " in out
+    assert main(["due", "--db", db, "--new-per-day", "2"]) == 0  # a flag wins for this command only
+    assert "new cards 2 a day" in capsys.readouterr().out
+    assert main(["plan", "--db", db, "--interview", "none"]) == 0
+    assert capsys.readouterr().out == "Interview: none set\nNew cards a day: 4\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--interview", "2031-02-30"], "study plan, interview: Input should be a valid date"),
+        (["--new-per-day", "500"], "study plan, new_per_day: Input should be less than or equal to 100"),
+    ],
+)
+def test_a_bad_plan_is_refused_and_the_saved_one_kept(tmp_path, capsys, args, said):
+    db = str(tmp_path / "s.db")
+    assert main(["plan", "--db", db, "--new-per-day", "7"]) == 0
+    capsys.readouterr()
+    assert main(["plan", "--db", db, *args]) == 2
+    assert said in capsys.readouterr().err
+    assert main(["plan", "--db", db]) == 0
+    assert "New cards a day: 7" in capsys.readouterr().out

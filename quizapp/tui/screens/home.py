@@ -16,11 +16,12 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from quizapp.formatting import percent
+from quizapp.formatting import count, percent
 from quizapp.mock import MockPlan
 from quizapp.practice import last_practised
 from quizapp.progress import TopicProgress, topic_progress
 from quizapp.schedule.deck import Deck
+from quizapp.schedule.plan import PlanError, StudyPlan
 from quizapp.schedule.readiness import Readiness, topic_readiness
 from quizapp.store import SessionOverview
 from quizapp.tui.messages import SessionsRead
@@ -36,6 +37,7 @@ class HomeScreen(SessionsReader, ExportingScreen):
         Binding("m", "start_mixed", "Mixed"),
         Binding("d", "review_due", "Due"),
         Binding("i", "mock", "Mock"),
+        Binding("t", "plan", "Plan", show=False),  # said in the hint line: the footer is full at 80 columns
         Binding("r", "resume", "Resume"),
         Binding("s", "sessions", "Sessions"),
         Binding("p", "progress_report", "Report"),
@@ -52,10 +54,11 @@ class HomeScreen(SessionsReader, ExportingScreen):
     def __init__(self) -> None:
         super().__init__()
         self.readiness: dict[str, Readiness] = {}
+        self.plan = StudyPlan()
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Enter: practise a topic · m: mixed · d: what is due · i: mock interview", id="home-hint")
+        yield Static("Enter: practise · m: mixed · d: due · i: mock interview · t: interview date", id="home-hint")
         yield DataTable(id="topics", cursor_type="row", zebra_stripes=True)
         yield Static("", id="readiness-hint")
         yield Static("", id="due-hint")
@@ -93,7 +96,14 @@ class HomeScreen(SessionsReader, ExportingScreen):
         self.quiz.latest_unfinished = latest  # the command palette's Resume
         self.quiz.practised = last_practised(message.sessions)  # new questions first in the next session
         self.unfinished = latest
-        self.deck = Deck(self.quiz.bank, message.reviews)
+        try:
+            self.plan = StudyPlan.from_settings(message.settings)
+        except PlanError as exc:  # the schedule still works, on the defaults; the learner is told why
+            self.notify(f"{exc}; using the defaults until it is set again (t).", severity="warning")
+            self.plan = StudyPlan()
+        self.deck = Deck(
+            self.quiz.bank, message.reviews, interview=self.plan.interview, new_per_day=self.plan.new_per_day
+        )
         self.readiness = {r.topic: r for r in topic_readiness(self.deck, datetime.now(UTC))}
         self.topics = topic_progress(message.sessions, self.quiz.bank)
 
@@ -128,9 +138,12 @@ class HomeScreen(SessionsReader, ExportingScreen):
         now = datetime.now(UTC)
         cards, questions = deck.due(now), deck.due_questions(now)
         week = " ".join(f"{day:%a} {count}" for day, count in deck.forecast(now)[1:])
-        plural = "" if len(questions) == 1 else "s"
-        today = f"Due: {len(cards)} cards ({len(questions)} question{plural})." if cards else "Nothing due now."
-        self.query_one("#due-hint", Static).update(f"{today}  Next: {week}")
+        today = (
+            f"Due: {count(len(cards), 'card')} ({count(len(questions), 'question')})." if cards else "Nothing due now."
+        )
+        left = self.plan.days_left(now.date())
+        interview = "" if left is None else f"  Interview in {left} day{'' if left == 1 else 's'}."
+        self.query_one("#due-hint", Static).update(f"{today}  Next: {week}{interview}")
 
     def watch_unfinished(self, latest: SessionOverview | None) -> None:
         hint = self.query_one("#resume-hint", Static)
@@ -175,6 +188,20 @@ class HomeScreen(SessionsReader, ExportingScreen):
                 self.quiz.start_mock(plan)
 
         self.app.push_screen(MockSetupScreen(self.deck), start)
+
+    def action_plan(self) -> None:
+        """The interview date and new cards a day, saved; the schedule is read again under them."""
+        from quizapp.tui.screens.plan import PlanScreen
+
+        def save(plan: StudyPlan | None) -> None:
+            if plan is None:
+                return
+            self.quiz.store.save_settings(plan.settings())
+            when = "no interview date" if plan.interview is None else f"interview on {plan.interview:%a %d %b}"
+            self.notify(f"Plan saved: {when}, {plan.new_per_day} new cards a day.")
+            self.refresh_progress()
+
+        self.app.push_screen(PlanScreen(self.plan), save)
 
     def action_progress_report(self) -> None:
         """The HTML progress report over every session, as `quizapp report --all` writes it."""

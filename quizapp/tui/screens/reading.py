@@ -22,7 +22,7 @@ class SessionsReader(QuizScreen):
         # A connection of its own: sqlite3 connections stay in the thread that made them.
         try:
             with Store(self.quiz.store.path) as store:
-                message = SessionsRead(store.session_overviews(), reviews=store.reviews())
+                message = SessionsRead(store.session_overviews(), reviews=store.reviews(), settings=store.settings())
         except StoreError as exc:
             message = SessionsRead([], str(exc))
         if not get_current_worker().is_cancelled:  # a newer read is on its way: its answer wins

@@ -133,3 +133,33 @@ async def test_a_mock_interview_from_first_question_to_debrief(tmp_path, clock):
     explain = next(r for r in reviews if r.facet == "explain")
     assert explain.hints == 1
     assert [f.answer for f in session.attempts[0].follow_ups] == ["Three with drop_last."]
+
+
+async def test_the_interview_date_is_set_from_home_and_the_schedule_counts_down_to_it(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from quizapp.tui.screens.home import HomeScreen
+
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    (folder / "q.toml").write_text(two_questions())
+    app = QuizApp(load_bank(folder), Store(tmp_path / "s.db"))
+    day = (datetime.now(UTC) + timedelta(days=9)).date()
+    async with app.run_test(size=(80, 24)) as pilot:
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        hint = home.query_one("#due-hint", Static)
+        await wait_for(pilot, lambda: "Due:" in str(hint.render()))
+        await pilot.press("t")
+        await pilot.pause()
+        app.screen.query_one("#plan-interview", Input).value = "next week"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PlanScreen"  # refused, said why, nothing saved
+        app.screen.query_one("#plan-interview", Input).value = day.isoformat()
+        app.screen.query_one("#plan-new", Input).value = "1"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "Interview in 9 days" in str(hint.render()))
+        assert "Due: 1 card (1 question)" in str(hint.render())  # one new card a day
+    with Store(tmp_path / "s.db") as store:
+        assert store.settings() == {"interview": day.isoformat(), "new_per_day": "1"}
