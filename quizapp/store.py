@@ -11,217 +11,37 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel
+from quizapp.records import (
+    AttemptOverview,
+    AttemptRecord,
+    FollowUpAnswer,
+    ReviewRecord,
+    SessionOverview,
+    SessionRecord,
+)
+from quizapp.schema import ANSWER_SECONDS, CONFIDENCE_LEVELS, MIGRATIONS, SCHEMA_VERSION, SESSION_KINDS
+
+__all__ = [
+    "CONFIDENCE_LEVELS",
+    "AttemptOverview",
+    "AttemptRecord",
+    "ReviewRecord",
+    "SessionOverview",
+    "SessionRecord",
+    "Store",
+    "StoreError",
+]
 
 ENV_VAR = "QUIZAPP_DB"
-SCHEMA_VERSION = 6
-CONFIDENCE_LEVELS = ("guessing", "fairly sure", "certain")
-#: How long the learner took to answer: from the question's start until the run locked the answer (NULL before).
-ANSWER_SECONDS = "(julianday(answer_locked_at) - julianday(started_at)) * 86400"
-MIGRATIONS: dict[int, str] = {
-    1: """
-    CREATE TABLE sessions (
-        id INTEGER PRIMARY KEY,
-        started_at TEXT NOT NULL,
-        finished_at TEXT,
-        title TEXT NOT NULL,
-        question_ids TEXT NOT NULL
-    );
-    CREATE TABLE attempts (
-        id INTEGER PRIMARY KEY,
-        session_id INTEGER NOT NULL REFERENCES sessions(id),
-        position INTEGER NOT NULL,
-        question_id TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        prediction TEXT,
-        prediction_locked_at TEXT,
-        result TEXT,
-        run_status TEXT,
-        verdict TEXT,
-        answer TEXT NOT NULL DEFAULT '',
-        answer_saved_at TEXT,
-        ticks TEXT,
-        score REAL,
-        finished_at TEXT,
-        UNIQUE (session_id, position)
-    );
-    """,
-    # How sure the learner said they were when locking, for calibration (NULL: not said).
-    2: "ALTER TABLE attempts ADD COLUMN confidence TEXT",
-    # The answer graded is the one written before the run showed anything; later edits are a revision.
-    3: """
-    ALTER TABLE attempts ADD COLUMN answer_locked_at TEXT;
-    ALTER TABLE attempts ADD COLUMN revised_answer TEXT
-    """,
-    # Spaced repetition: every review of a question's two cards (explain, predict), with its raw score so the
-    # cards can be rebuilt whenever the grade mapping changes. Past sessions count as reviews from the start.
-    4: f"""
-    CREATE TABLE reviews (
-        id INTEGER PRIMARY KEY,
-        attempt_id INTEGER NOT NULL REFERENCES attempts(id),
-        question_id TEXT NOT NULL,
-        facet TEXT NOT NULL CHECK (facet IN ('explain', 'predict')),
-        reviewed_at TEXT NOT NULL,
-        score REAL NOT NULL,
-        ticks TEXT,
-        duration_s REAL,
-        hints INTEGER NOT NULL DEFAULT 0,
-        rating INTEGER,
-        mapping INTEGER,
-        source TEXT NOT NULL,
-        content_hash TEXT,
-        UNIQUE (attempt_id, facet)
-    );
-    CREATE INDEX reviews_by_question ON reviews (question_id, facet, reviewed_at);
-    INSERT INTO reviews (attempt_id, question_id, facet, reviewed_at, score, source)
-        SELECT id, question_id, 'predict', COALESCE(answer_locked_at, prediction_locked_at, started_at),
-               CASE WHEN json_extract(verdict, '$.correct') THEN 1.0 ELSE 0.0 END, 'upgrade'
-        FROM attempts WHERE json_extract(verdict, '$.correct') IS NOT NULL;
-    INSERT INTO reviews (attempt_id, question_id, facet, reviewed_at, score, ticks, duration_s, source)
-        SELECT id, question_id, 'explain', COALESCE(finished_at, answer_saved_at, started_at), score, ticks,
-               {ANSWER_SECONDS}, 'upgrade'
-        FROM attempts WHERE score IS NOT NULL
-    """,
-    # Mock interviews: a session's kind and length, the hints an attempt took, and the follow-ups asked in it
-    # with the learner's answers. Every session so far is a practice session.
-    5: """
-    ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'practice';
-    ALTER TABLE sessions ADD COLUMN minutes INTEGER;
-    ALTER TABLE attempts ADD COLUMN hints INTEGER NOT NULL DEFAULT 0;
-    CREATE TABLE follow_up_answers (
-        id INTEGER PRIMARY KEY,
-        attempt_id INTEGER NOT NULL REFERENCES attempts(id),
-        position INTEGER NOT NULL,
-        asked_at TEXT NOT NULL,
-        answer TEXT NOT NULL DEFAULT '',
-        answered_at TEXT,
-        UNIQUE (attempt_id, position)
-    )
-    """,
-    # The study plan (interview date, new cards a day) and any later preference, as text by key.
-    6: "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-}
-SESSION_KINDS = ("practice", "mock")
 
 
 class StoreError(Exception):
     """A problem with the database file the learner can act on."""
-
-
-class FollowUpAnswer(BaseModel):
-    """A follow-up an interviewer asked (its index among the question's follow-ups) and what the learner said."""
-
-    position: int
-    asked_at: str
-    answer: str
-    answered_at: str | None
-
-
-class AttemptRecord(BaseModel):
-    id: int
-    session_id: int
-    position: int
-    question_id: str
-    started_at: str
-    prediction: str | float | bool | None
-    prediction_locked_at: str | None
-    confidence: str | None = None  # one of CONFIDENCE_LEVELS, or None when the learner did not say
-    result: str | None  # SimResult JSON
-    run_status: str | None  # "finished", "cancelled", "failed"
-    verdict: str | None  # Verdict JSON
-    answer: str  # the graded answer: what was written before the first run started
-    answer_saved_at: str | None
-    answer_locked_at: str | None = None  # when the first run started; later edits go to revised_answer
-    revised_answer: str | None = None  # written after the run had shown something; kept, never graded
-    ticks: list[str] | None
-    score: float | None
-    finished_at: str | None
-    hints: int = 0  # hints taken in a mock interview, each costing points
-    follow_ups: list[FollowUpAnswer] = []  # the follow-ups asked in a mock interview, in order
-
-    @property
-    def correct(self) -> bool | None:
-        """Whether the locked prediction matched the run; None when no finished run decided it."""
-        return json.loads(self.verdict).get("correct") if self.verdict else None
-
-
-def first_unfinished(questions: int, attempts: Sequence[AttemptRecord | AttemptOverview]) -> int:
-    """The position of the first question without a finished attempt (`questions` when all are finished)."""
-    done = {a.position for a in attempts if a.finished_at}
-    return next((i for i in range(questions) if i not in done), questions)
-
-
-class SessionRecord(BaseModel):
-    id: int
-    started_at: str
-    finished_at: str | None
-    title: str
-    question_ids: list[str]
-    kind: str = "practice"  # one of SESSION_KINDS
-    minutes: int | None = None  # a mock interview's length
-    attempts: list[AttemptRecord] = []
-
-    @property
-    def next_position(self) -> int:
-        """The first question not finished yet (len(question_ids) when all are)."""
-        return first_unfinished(len(self.question_ids), self.attempts)
-
-
-class AttemptOverview(BaseModel):
-    """An attempt without its answer text, rubric ticks or run result: light enough to list them all."""
-
-    id: int
-    session_id: int
-    position: int
-    question_id: str
-    started_at: str
-    prediction_locked_at: str | None
-    confidence: str | None
-    run_status: str | None
-    correct: bool | None  # the verdict's `correct`: None when no finished run decided the prediction
-    score: float | None
-    answer_saved_at: str | None
-    finished_at: str | None
-
-
-class ReviewRecord(BaseModel):
-    """One review of one card: what happened (the raw score), and the rating it was given at the time
-    (None for reviews carried over from sessions before scheduling existed)."""
-
-    question_id: str
-    facet: str  # "explain" or "predict"
-    reviewed_at: str
-    score: float  # rubric share for explain; 1 or 0 for predict
-    ticks: list[str] | None = None
-    duration_s: float | None = None
-    hints: int = 0
-    rating: int | None = None
-    mapping: int | None = None
-    source: str = "practice"  # practice, mock or upgrade
-    content_hash: str | None = None  # the question's text when reviewed (None: carried over by the upgrade)
-
-
-class SessionOverview(BaseModel):
-    """A session as lists and progress tables need it (see `Store.session_overviews`)."""
-
-    id: int
-    started_at: str
-    finished_at: str | None
-    title: str
-    question_ids: list[str]
-    attempts: list[AttemptOverview] = []
-    kind: str = "practice"
-    minutes: int | None = None
-
-    @property
-    def next_position(self) -> int:
-        """The first question not finished yet (len(question_ids) when all are)."""
-        return first_unfinished(len(self.question_ids), self.attempts)
 
 
 def default_path() -> Path:
