@@ -15,6 +15,14 @@ BLOCK_START = re.compile(r"\s*([-*+]|\d+\.|```|\|)\s")
 UNNAMED_UNITS = ("learning rate",)
 
 
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def spark(level: float) -> str:
+    """One block of a text sparkline for a level from 0 to 1."""
+    return SPARKS[min(len(SPARKS) - 1, max(0, int(level * len(SPARKS))))]
+
+
 def count(n: int, noun: str) -> str:
     """ "1 card", "2 cards": a count with its noun."""
     return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from quizapp import charting
 from quizapp.charting import PALETTE, Line, chart_for, number
+from quizapp.formatting import spark as block
 from quizapp.models import Question
 from sims.result import SimResult
 
@@ -23,7 +24,6 @@ __all__ = ["Chart", "Line", "make_chart", "question_chart"]
 
 SPARK_WIDTH = 40
 BAR_WIDTH = 24
-SPARKS = "▁▂▃▄▅▆▇█"
 #: Ticks at most, per axis, on a 720-pixel chart.
 MOST_X_TICKS = 10
 MOST_Y_TICKS = 8
@@ -199,7 +199,7 @@ def _sparklines(spec: Chart) -> list[str]:
                 continue
             value = spec.y_position(line.y[_nearest(xs, x)])
             level = min(1.0, max(0.0, (value - low) / (high - low))) if high > low else 0.5
-            spark += SPARKS[min(len(SPARKS) - 1, int(level * len(SPARKS)))]
+            spark += block(level)
         first, last = _value(spec, line.y[0]), _value(spec, line.y[-1])
         rows.append(f"{line.shown_label:<{width}}  {spark:<{columns}}  {first} -> {last}")
     return rows

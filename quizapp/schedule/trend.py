@@ -16,6 +16,7 @@ from fsrs import Card, Rating
 from pydantic import BaseModel
 
 from quizapp.bank import Bank
+from quizapp.formatting import count
 from quizapp.models import Question
 from quizapp.schedule.deck import SCHEDULER, Deck, Key, when
 from quizapp.schedule.grades import AGAIN_BELOW, FACETS, rating_for
@@ -49,7 +50,7 @@ class HeatDay(BaseModel):
     @property
     def label(self) -> str:
         """What a cell says on hover: "2026-12-01: 14 reviews, 3 lapses"."""
-        text = f"{self.day.isoformat()}: {_count(self.reviews, 'review')}, {_count(self.lapses, 'lapse')}"
+        text = f"{self.day.isoformat()}: {count(self.reviews, 'review')}, {count(self.lapses, 'lapse')}"
         return f"{text}, mock interview" if self.mock else text
 
 
@@ -158,7 +159,3 @@ def review_heatmap(reviews: Sequence[ReviewRecord], today: date, weeks: int = 12
         weeks=[HeatWeek(start=ordered[i].day, days=ordered[i : i + 7]) for i in range(0, len(ordered), 7)],
         busiest=busiest,
     )
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.message import Message
 
 from quizapp.debrief import Debrief
+from quizapp.schedule.trend import DayReadiness
 from quizapp.store import ReviewRecord, SessionOverview
 from sims.result import ProgressEvent, SimResult
 
@@ -73,6 +74,7 @@ class SessionsRead(Message):
         self.error = error
         self.reviews = reviews or []  # every card review, for the schedule
         self.settings = settings or {}  # the study plan, among others
+        self.trend: list[DayReadiness] = []  # readiness at the end of recent days with reviews, if asked for
 
 
 class MockRunSaved(Message):

@@ -16,13 +16,14 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from quizapp.formatting import count, percent
+from quizapp.formatting import count, percent, spark
 from quizapp.mock import MockPlan
 from quizapp.practice import last_practised
 from quizapp.progress import TopicProgress, topic_progress
 from quizapp.schedule.deck import Deck
 from quizapp.schedule.plan import PlanError, StudyPlan
 from quizapp.schedule.readiness import Readiness, topic_readiness
+from quizapp.schedule.trend import DayReadiness
 from quizapp.store import SessionOverview
 from quizapp.tui.messages import SessionsRead
 from quizapp.tui.screens.exporting import ExportingScreen
@@ -32,6 +33,7 @@ SESSION_LENGTH = 5
 
 
 class HomeScreen(SessionsReader, ExportingScreen):
+    TREND_DAYS = 14
     BINDINGS = [
         Binding("enter", "start_topic", "Practise", priority=True),
         Binding("m", "start_mixed", "Mixed"),
@@ -54,6 +56,7 @@ class HomeScreen(SessionsReader, ExportingScreen):
     def __init__(self) -> None:
         super().__init__()
         self.readiness: dict[str, Readiness] = {}
+        self.trend: list[DayReadiness] = []
         self.plan = StudyPlan()
 
     def compose(self) -> ComposeResult:
@@ -105,6 +108,7 @@ class HomeScreen(SessionsReader, ExportingScreen):
             self.quiz.bank, message.reviews, interview=self.plan.interview, new_per_day=self.plan.new_per_day
         )
         self.readiness = {r.topic: r for r in topic_readiness(self.deck, datetime.now(UTC))}
+        self.trend = message.trend
         self.topics = topic_progress(message.sessions, self.quiz.bank)
 
     def watch_topics(self, topics: list[TopicProgress] | None) -> None:
@@ -130,7 +134,11 @@ class HomeScreen(SessionsReader, ExportingScreen):
         if ready is None:
             hint.update("")
             return
-        hint.update(f"{ready.topic}: {ready.statement}; {ready.reason}.")
+        recall = [day.topic(ready.topic).recall for day in self.trend]
+        while recall and recall[0] == 0:  # from the topic's first review on
+            recall.pop(0)
+        trend = f"  Recall by day: {''.join(spark(r) for r in recall)}" if len(recall) > 1 else ""
+        hint.update(f"{ready.topic}: {ready.statement}; {ready.reason}.{trend}")
 
     def watch_deck(self, deck: Deck | None) -> None:
         if deck is None:

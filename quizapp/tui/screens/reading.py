@@ -16,13 +16,21 @@ from quizapp.tui.screens.base import QuizScreen
 
 
 class SessionsReader(QuizScreen):
+    #: Days with reviews whose readiness the screen wants as a trend (0: none); computed here, off the UI thread.
+    TREND_DAYS = 0
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="read-sessions")
     def read_sessions(self) -> None:
         """Post every session's overview (no run results) to this screen; a newer read replaces this one."""
         # A connection of its own: sqlite3 connections stay in the thread that made them.
         try:
             with Store(self.quiz.store.path) as store:
-                message = SessionsRead(store.session_overviews(), reviews=store.reviews(), settings=store.settings())
+                reviews = store.reviews()
+                message = SessionsRead(store.session_overviews(), reviews=reviews, settings=store.settings())
+            if self.TREND_DAYS:
+                from quizapp.schedule.trend import readiness_by_day
+
+                message.trend = readiness_by_day(self.quiz.bank, reviews, days=self.TREND_DAYS)
         except StoreError as exc:
             message = SessionsRead([], str(exc))
         if not get_current_worker().is_cancelled:  # a newer read is on its way: its answer wins

@@ -163,3 +163,29 @@ async def test_the_interview_date_is_set_from_home_and_the_schedule_counts_down_
         assert "Due: 1 card (1 question)" in str(hint.render())  # one new card a day
     with Store(tmp_path / "s.db") as store:
         assert store.settings() == {"interview": day.isoformat(), "new_per_day": "1"}
+
+
+async def test_home_shows_a_topics_readiness_and_its_recall_day_by_day(tmp_path, monkeypatch):
+    """Three days of study a week apart, stored with the clock moved: recall falls between them."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.quizapp.report.reviews import Clock, study
+
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    (folder / "q.toml").write_text(two_questions())
+    bank = load_bank(folder)
+    clock = Clock(datetime.now(UTC) - timedelta(days=14)).install(monkeypatch)
+    with Store(tmp_path / "s.db") as store:
+        for day in (0, 7, 14):
+            clock.day(day)
+            study(store, bank.questions, rubric=1.0)
+    monkeypatch.undo()
+    app = QuizApp(bank, Store(tmp_path / "s.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        line = app.screen.query_one("#readiness-hint", Static)
+        await wait_for(pilot, lambda: "Recall by day:" in str(line.render()))
+        text = str(line.render())
+    assert text.startswith("batch-size: ")
+    sparks = text.split("Recall by day: ")[1].strip()
+    assert len(sparks) == 3 and sparks[-1] == "█"  # three days with reviews, fully recalled the day of the last
