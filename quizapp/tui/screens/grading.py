@@ -44,9 +44,10 @@ class GradingScreen(QuizScreen):
         suggested = suggested_for(q, answer)
         ticked = set(attempt.ticks) if attempt and attempt.ticks is not None else suggested
         yield Header()
+        if self.mock and attempt is not None:  # above the scrolling part: the reveal stays in view
+            yield Static(self._revealed(attempt), id="mock-verdict")
         with VerticalScroll(id="grading"):
             if self.mock and attempt is not None:
-                yield Static(self._revealed(attempt), id="mock-verdict")
                 yield Static("The question", classes="section")
                 yield Markdown(q.prompt, id="mock-question")
             yield Static("Your answer (graded: as written before the run)", classes="section")

@@ -168,10 +168,20 @@ def mock_debrief(clock):
     return stage
 
 
-@pytest.mark.parametrize("stage", ["hint", "follow-up", "debrief"])
+def mock_grading(clock):
+    async def stage(pilot) -> None:
+        await mock_debrief(clock)(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+
+    return stage
+
+
+@pytest.mark.parametrize("stage", ["hint", "follow-up", "debrief", "grading"])
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_mock_interview(snap_compare, tmp_path, size, stage, frozen):
-    before = {"hint": mock_hint, "follow-up": mock_follow_up(frozen), "debrief": mock_debrief(frozen)}[stage]
+    stages = {"hint": mock_hint, "follow-up": mock_follow_up, "debrief": mock_debrief, "grading": mock_grading}
+    before = stages[stage] if stage == "hint" else stages[stage](frozen)
     assert snap_compare(mock_app(tmp_path), terminal_size=size, run_before=before)
 
 
