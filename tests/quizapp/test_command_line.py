@@ -72,7 +72,8 @@ def test_every_help_fits_80_columns():
 def test_the_help_says_that_no_command_opens_the_terminal_app_and_how_to_pick_a_topic():
     text = flat(quizapp("--help").stdout)
     assert "Run `quizapp` with no command to open the terminal app." in text
-    assert "pick a topic with the arrow keys and press Enter, or press m for a mixed set" in text
+    assert "pick a topic with the arrow keys and press Enter, press m for a mixed set" in text
+    assert "i for a mock interview (`quizapp mock` starts one at once)" in text
     assert "`quizapp --topic NAME` starts a session on that topic at once" in text
     assert "`quizapp serve` opens the same app in a web browser" in text
 

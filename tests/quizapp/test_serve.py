@@ -171,7 +171,7 @@ def test_serve_opens_the_app_in_a_browser_exports_as_a_download_and_stops_clean(
 
     browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CATCH_TERMINAL})
     browser.get(url)
-    wait_for(lambda: showing(browser, "Pick a topic"), 20, "the home screen in the page")
+    wait_for(lambda: showing(browser, "i: mock interview"), 20, "the home screen in the page")
     wait_for(lambda: showing(browser, "batch-size"), 10, "the topics table to fill in")
     app = wait_for(lambda: descendants(served.process.pid), 5, "the app process under the server")
     assert any(b"quizapp\0--db" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in app)
@@ -188,7 +188,7 @@ def test_serve_opens_the_app_in_a_browser_exports_as_a_download_and_stops_clean(
     # Enter starts a session on the highlighted topic: the question screen replaces the home screen.
     press(browser, Keys.ENTER)
     text = wait_for(lambda: showing(browser, "Predict:"), 20, "the question screen")
-    assert "1/5 · " in text and "Pick a topic" not in text
+    assert "1/5 · " in text and "i: mock interview" not in text
     with Store(tmp_path / "sessions.db") as store:
         assert len(store.unfinished()) == 1  # the page's app writes to the --db given to serve
 
