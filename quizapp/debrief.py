@@ -36,8 +36,12 @@ class DebriefRow(BaseModel):
 
     @property
     def reached(self) -> bool:
-        """Asked and answered in some way: a question skipped with nothing said counts against its topic too."""
         return self.outcome != "not reached"
+
+    @property
+    def answered(self) -> bool:
+        """Something was said: a prediction or an answer (a question passed over is shown as skipped)."""
+        return self.outcome not in ("not reached", "skipped")
 
 
 class TopicScore(BaseModel):
@@ -46,7 +50,7 @@ class TopicScore(BaseModel):
     predictions_right: int
     predictions: int
     rubric: float | None  # mean score after hints over the graded questions
-    score: float | None  # predictions and rubric, half each; None until every answer of the topic is graded
+    score: float | None  # the interview score: predictions and rubric, half each; None until every answer is graded
 
 
 class Debrief(BaseModel):
@@ -55,8 +59,13 @@ class Debrief(BaseModel):
     seconds_used: float | None
     rows: list[DebriefRow]
     topics: list[TopicScore]
-    score: float | None
-    ungraded: int  # reached questions still to self-grade
+    score: float | None  # the interview score, as per topic
+    rubric: float | None  # the mean rubric score after hints, as the sessions list and reports show it
+    predictions_right: int
+    predictions: int
+    answered: int
+    skipped: int
+    ungraded: int  # answered questions still to self-grade
     running: int  # runs still going in the background
 
 
@@ -67,7 +76,6 @@ def _seconds(start: str, end: str | None) -> float | None:
 def _row(position: int, question_id: str, topic: str, attempt: AttemptRecord | None, unit: str | None) -> DebriefRow:
     if attempt is None or (attempt.prediction_locked_at is None and not attempt.answer.strip()):
         outcome: Outcome = "not reached" if attempt is None else "skipped"
-        nothing = None if attempt is None else 0.0  # a question shown and passed over scores nothing
         return DebriefRow(
             position=position,
             question_id=question_id,
@@ -75,9 +83,9 @@ def _row(position: int, question_id: str, topic: str, attempt: AttemptRecord | N
             predicted=None,
             outcome=outcome,
             observed=None,
-            rubric=nothing,
+            rubric=None,  # nothing said, nothing graded: every screen and report leaves it out of the averages
             hints=attempt.hints if attempt else 0,
-            score=nothing,
+            score=None,
             seconds=None if attempt is None else _seconds(attempt.started_at, attempt.finished_at),
             follow_ups_asked=0,
             follow_ups_answered=0,
@@ -130,6 +138,17 @@ def _combined(rows: list[DebriefRow]) -> float | None:
     return sum(halves) / len(halves)
 
 
+def _last_activity(record: SessionRecord) -> str | None:
+    """When the learner last did something: time spent away (the app closed mid-interview) is not time used."""
+    stamps = [
+        stamp
+        for a in record.attempts
+        for stamp in (a.finished_at, a.answer_saved_at, a.answer_locked_at, *(f.answered_at for f in a.follow_ups))
+        if stamp
+    ]
+    return max(stamps, default=None)
+
+
 def debrief(record: SessionRecord, bank: Bank) -> Debrief:
     attempts = {a.position: a for a in record.attempts}
     questions = bank.questions_by_id()
@@ -139,11 +158,11 @@ def debrief(record: SessionRecord, bank: Bank) -> Debrief:
         topic = question.topic if question else "(not in the bank)"
         unit = question.prediction.unit if question else None
         rows.append(_row(position, question_id, topic, attempts.get(position), unit))
-    reached = [r for r in rows if r.reached]
+    reached = [r for r in rows if r.answered]
     topics = []
     for topic in dict.fromkeys(r.topic for r in reached):
         mine = [r for r in reached if r.topic == topic]
-        decided = [r for r in mine if r.outcome in ("right", "wrong", "no prediction", "skipped")]
+        decided = [r for r in mine if r.outcome in ("right", "wrong")]
         topics.append(
             TopicScore(
                 topic=topic,
@@ -154,14 +173,18 @@ def debrief(record: SessionRecord, bank: Bank) -> Debrief:
                 score=None if any(r.rubric is None for r in mine) else _combined(mine),
             )
         )
-    last = max((a.finished_at or a.answer_saved_at or a.started_at for a in record.attempts), default=None)
     return Debrief(
         session_id=record.id,
         minutes=record.minutes,
-        seconds_used=_seconds(record.started_at, record.finished_at or last),
+        seconds_used=_seconds(record.started_at, _last_activity(record)),
         rows=rows,
         topics=topics,
         score=_combined(reached),
+        rubric=_mean([r.score for r in reached if r.score is not None]),
+        predictions_right=sum(r.outcome == "right" for r in reached),
+        predictions=sum(r.outcome in ("right", "wrong") for r in reached),
+        answered=len(reached),
+        skipped=sum(r.outcome == "skipped" for r in rows),
         ungraded=sum(1 for r in reached if r.rubric is None),
         running=sum(1 for r in reached if r.outcome == "running"),
     )

@@ -10,15 +10,16 @@ mock screen reads it and saves through `quizapp.practice`.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel
 
-from quizapp.models import Question
-from quizapp.schedule.deck import Deck, Key
+from quizapp.models import Question, RubricItem
+from quizapp.schedule.deck import Deck, Key, when
 from quizapp.schedule.grades import FACETS, HINT_COST
 
 LENGTHS = (30, 45)
@@ -31,6 +32,8 @@ MAX_HINTS = 2
 DUE_WEIGHT = 2.0
 #: How weak a question never answered counts: unknown, so halfway.
 UNSEEN_WEAKNESS = 0.5
+#: A question answered this recently is left out of a mock: an interview that repeats the last hour tests memory.
+RECENT_HOURS = 12
 
 Pace = Literal["ok", "amber", "red"]
 
@@ -66,17 +69,26 @@ def priority(deck: Deck, question: Question, now: datetime) -> float:
 
 def plan_mock(deck: Deck, now: datetime, minutes: int, seed: int | None = None) -> MockPlan:
     """Questions for a slot of `minutes`, one topic at a time: every topic's most pressing question comes
-    before any topic's second, topics in order of their most pressing one. Ties break at random, so two
-    first mocks are not the same interview."""
+    before any topic's second, topics in order of their most pressing one. Questions answered in the last
+    RECENT_HOURS are left out while enough others remain. Ties break at random, so two first mocks are
+    not the same interview."""
     if minutes < MINUTES_PER_QUESTION:
         raise ValueError(f"a mock interview needs at least {MINUTES_PER_QUESTION} minutes, not {minutes}")
     rng = random.Random(seed)
+    wanted = question_count(minutes)
+    recent = {
+        key.question_id
+        for key, reviews in deck.reviews.items()
+        if any(now - when(r.reviewed_at) < timedelta(hours=RECENT_HOURS) for r in reviews)
+    }
+    pool = [q for q in deck.bank.questions if q.id not in recent]
+    if len(pool) < wanted:  # a small bank studied hard today: repeat rather than come up short
+        pool = list(deck.bank.questions)
     ranked: dict[str, list[tuple[float, float, Question]]] = {}
-    for question in deck.bank.questions:
+    for question in pool:
         ranked.setdefault(question.topic, []).append((priority(deck, question, now), rng.random(), question))
     queues = [sorted(items, key=lambda t: (-t[0], t[1])) for items in ranked.values()]
     queues.sort(key=lambda queue: (-queue[0][0], queue[0][1]))
-    wanted = question_count(minutes)
     picked: list[str] = []
     for depth in range(max(len(queue) for queue in queues)):
         for queue in queues:
@@ -98,12 +110,29 @@ def clock_text(seconds: float) -> str:
     return f"{sign}{whole // 60}:{whole % 60:02d}"
 
 
+def _names_the_outcome(question: Question, item: RubricItem) -> bool:
+    """Whether an item's criterion states what the learner is about to predict: a choice, yes or no, a number
+    the choices hold, or (for a number to predict) any number at all."""
+    prediction = question.prediction
+    text = item.criterion.lower()
+    if prediction.kind == "number":
+        return bool(re.search(r"\d", text))
+    names = prediction.choices if prediction.kind == "choice" and prediction.choices else ["yes", "no"]
+    numbers = {n for name in names for n in re.findall(r"\d+(?:\.\d+)?", name)}
+    words = [re.escape(name.lower()) for name in names] + [re.escape(n) for n in numbers]
+    return any(re.search(rf"(?<![\w.]){word}(?![\w.])", text) for word in words)
+
+
+def hints(question: Question) -> list[str]:
+    """What a hint may say, heaviest first: the rubric items that do not give the prediction away."""
+    usable = [item for item in question.rubric if not _names_the_outcome(question, item)]
+    return [item.criterion for item in sorted(usable, key=lambda item: -item.weight)][:MAX_HINTS]
+
+
 def hint(question: Question, taken: int) -> str | None:
-    """The next hint: what the heaviest item not yet hinted asks for (None when no hint is left)."""
-    if taken >= min(MAX_HINTS, len(question.rubric)):
-        return None
-    heaviest = sorted(question.rubric, key=lambda item: -item.weight)
-    return heaviest[taken].criterion
+    """The next hint (None when no hint is left)."""
+    available = hints(question)
+    return available[taken] if taken < len(available) else None
 
 
 def hint_cost_text() -> str:

@@ -208,6 +208,10 @@ class Practice:
         self.position += 1
 
     def end(self) -> None:
+        """The interview is over: the question it stopped at is finished with it (nothing is discarded)."""
+        for attempt in self.saved().attempts:
+            if attempt.finished_at is None:
+                self.store.finish_attempt(attempt.id)
         self.store.finish_session(self.record.id)
 
     def next(self) -> bool:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 
 from quizapp.bank import Bank
+from quizapp.schedule.grades import after_hints
 from quizapp.store import CONFIDENCE_LEVELS, AttemptOverview, AttemptRecord, SessionOverview, SessionRecord
 
 NOT_SAID = "not said"
@@ -16,6 +17,16 @@ NOT_SAID = "not said"
 #: only scores, verdicts and times, which both carry.
 Session = SessionRecord | SessionOverview
 Attempt = AttemptRecord | AttemptOverview
+
+
+def scored(attempt: Attempt) -> float | None:
+    """The rubric score as every screen and report shows it: less what the hints taken cost (mock interviews)."""
+    return None if attempt.score is None else after_hints(attempt.score, attempt.hints)
+
+
+def answered(attempt: Attempt) -> bool:
+    """Finished with something to show: a question passed over in a mock interview is not answered."""
+    return bool(attempt.finished_at) and (attempt.prediction_locked_at is not None or attempt.score is not None)
 
 
 class TopicProgress(BaseModel):
@@ -38,8 +49,8 @@ def topic_progress(records: Sequence[Session], bank: Bank) -> list[TopicProgress
             except KeyError:  # a question since removed from the bank
                 continue
             seen[topic].add(attempt.question_id)
-            if attempt.score is not None:
-                scores[topic].append(attempt.score)
+            if (score := scored(attempt)) is not None:
+                scores[topic].append(score)
             if attempt.correct is not None:
                 topics[topic].predictions += 1
                 topics[topic].predictions_right += attempt.correct
@@ -87,9 +98,9 @@ def session_summary(record: Session, bank: Bank) -> SessionSummary:
         except KeyError:
             topic = "(removed)"
         entry = per_topic.setdefault(topic, {"scores": [], "verdicts": [], "answered": []})
-        if attempt.score is not None:
-            entry["scores"].append(attempt.score)
-        if attempt.finished_at:
+        if (score := scored(attempt)) is not None:
+            entry["scores"].append(score)
+        if answered(attempt):
             entry["answered"].append(attempt.question_id)
         if attempt.correct is not None:
             entry["verdicts"].append(attempt.correct)
@@ -106,7 +117,7 @@ def session_summary(record: Session, bank: Bank) -> SessionSummary:
         )
         for topic, e in sorted(per_topic.items())
     ]
-    scores = [a.score for a in record.attempts if a.score is not None]
+    scores = [score for a in record.attempts if (score := scored(a)) is not None]
     return SessionSummary(
         session_id=record.id,
         title=record.title,

@@ -82,6 +82,7 @@ class AttemptOverview(BaseModel):
     score: float | None
     answer_saved_at: str | None
     finished_at: str | None
+    hints: int = 0
 
 
 class ReviewRecord(BaseModel):

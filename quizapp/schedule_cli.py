@@ -63,7 +63,8 @@ def due(
             if topic in by_topic:
                 print(f"{topic:{width}s}  {by_topic[topic]:3d}")
     print()
-    print("Next 7 days: " + "  ".join(f"{day:%a} {count}" for day, count in deck.forecast(moment)))
+    week = deck.forecast(moment)
+    print("Next 7 days: " + "  ".join(f"{'today' if i == 0 else f'{day:%a}'} {n}" for i, (day, n) in enumerate(week)))
     changed = deck.changed()
     if changed:
         print(f"Changed since you last reviewed them (progress kept): {', '.join(changed)}")
@@ -84,9 +85,11 @@ def stats(bank_path: Path | None, db: Path | None, now: datetime | None = None) 
         rubric = "-" if line.rubric is None else f"{line.rubric:.0%}"
         seen = f"{line.seen}/{line.cards}"
         print(
-            f"{line.topic:{width}s}  {seen:>7s}  {line.recall:6.0%}  {predictions:>11s}  {rubric:>6s}  "
-            f"{line.statement}: {line.reason}"
+            f"{line.topic:{width}s}  {seen:>7s}  {line.recall:6.0%}  {predictions:>11s}  {rubric:>6s}  {line.statement}"
         )
+    print()
+    for line in lines:  # the reasons on lines of their own: the table stays within 80 columns
+        print(f"{line.topic}: {line.statement}; {line.reason}.")
     return 0
 
 

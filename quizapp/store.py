@@ -365,7 +365,7 @@ class Store:
             ).fetchall()
             attempts = self._db.execute(
                 "SELECT id, session_id, position, question_id, started_at, prediction_locked_at, confidence, "
-                "run_status, json_extract(verdict, '$.correct') AS correct, score, answer_saved_at, finished_at "
+                "run_status, json_extract(verdict, '$.correct') AS correct, score, answer_saved_at, finished_at, hints "
                 "FROM attempts ORDER BY session_id, position"
             ).fetchall()
         by_session: dict[int, list[AttemptOverview]] = {}

@@ -18,6 +18,7 @@ from quizapp.formatting import percent, reflow
 from quizapp.report.progress_content import ProgressReport
 from quizapp.report.readiness_content import heatmap_lines
 from quizapp.report.session_content import SessionReport
+from quizapp.schedule.grades import HINT_COST
 
 Format = Literal["md", "html"]
 FORMATS: tuple[Format, ...] = ("md", "html")
@@ -72,6 +73,7 @@ def environment() -> Environment:
     )
     env.filters.update(percent=percent, when=when, day=day, md_cell=md_cell, md_quote=md_quote, reflow=reflow)
     env.filters.update(markdown=markdown, svg=svg, heatmap_lines=heatmap_lines)
+    env.globals["hint_cost"] = HINT_COST
     return env
 
 

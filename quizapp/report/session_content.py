@@ -14,7 +14,7 @@ from quizapp.bank import Bank
 from quizapp.formatting import key_metrics, shown
 from quizapp.grading import Verdict
 from quizapp.models import FollowUp, Question
-from quizapp.progress import CalibrationRow, SessionSummary, calibration, session_summary
+from quizapp.progress import CalibrationRow, SessionSummary, calibration, scored, session_summary
 from quizapp.report.charts import Chart, question_chart
 from quizapp.store import AttemptRecord, SessionRecord
 from sims.result import SimResult
@@ -64,9 +64,11 @@ class QuestionReport(BaseModel):
     answer: str  # graded: as written before the run
     revised_answer: str  # written after the run had shown something; kept, not graded ("" when none)
     rubric: list[RubricLine]
-    score: float | None
+    score: float | None  # less what the hints cost
+    hints: int
     model_answer: str
     follow_ups: list[FollowUp]
+    said: dict[int, str]  # a mock interview's follow-ups asked: index -> what the learner answered
     explanation: str
     pitfall: str
 
@@ -124,9 +126,11 @@ def _question(position: int, question_id: str, attempt: AttemptRecord | None, ba
             RubricLine(criterion=item.criterion, weight=item.weight, ticked=item.id in ticked)
             for item in (question.rubric if question else [])
         ],
-        score=attempt.score if attempt else None,
+        score=scored(attempt) if attempt else None,
+        hints=attempt.hints if attempt else 0,
         model_answer=question.model_answer.strip() if question else "",
         follow_ups=question.follow_ups if question else [],
+        said={f.position: f.answer.strip() for f in attempt.follow_ups} if attempt else {},
         explanation=question.explanation.strip() if question else "",
         pitfall=question.pitfall if question else "",
     )

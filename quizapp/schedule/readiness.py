@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from quizapp.schedule.deck import Deck, Key
-from quizapp.schedule.grades import FACETS
+from quizapp.schedule.grades import FACETS, after_hints
 
 Statement = Literal["ready", "close", "not yet"]
 #: Every measure at least this: ready; at least CLOSE: close.
@@ -38,7 +38,9 @@ def topic_readiness(deck: Deck, now: datetime) -> list[Readiness]:
 
 
 def _latest(deck: Deck, keys: list[Key]) -> list[float]:
-    return [max(reviews, key=lambda r: r.reviewed_at).score for key in keys if (reviews := deck.reviews.get(key))]
+    """Each card's latest score, less what its hints cost (as every screen shows a score)."""
+    latest = [max(reviews, key=lambda r: r.reviewed_at) for key in keys if (reviews := deck.reviews.get(key))]
+    return [after_hints(r.score, r.hints) for r in latest]
 
 
 def _one(deck: Deck, topic: str, question_ids: list[str], now: datetime) -> Readiness:

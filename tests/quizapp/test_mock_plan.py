@@ -5,11 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from quizapp import cli, mock
-from quizapp.bank import load_bank
+from quizapp.bank import Bank, load_bank
 from quizapp.debrief import debrief
 from quizapp.mock import MockClock, MockPlan, clock_text, hint, pace, plan_mock, priority
 from quizapp.practice import Practice
-from quizapp.schedule.deck import Deck
+from quizapp.progress import session_summary
+from quizapp.schedule.deck import Deck, Key
 from quizapp.schedule.grades import HINT_COST, after_hints, explain_rating
 from quizapp.store import ReviewRecord, Store
 
@@ -42,12 +43,23 @@ def test_due_and_weak_questions_come_first():
     topic = next(t for t, qs in by_topic.items() if len(qs) >= 3)
     strong, weak, fresh = by_topic[topic][:3]
     overdue = next(q for t, qs in by_topic.items() if t != topic for q in qs)
-    history = reviewed(strong.id, 1.0, 0.001) + reviewed(weak.id, 0.0, 0.001) + reviewed(overdue.id, 0.0, 5)
+    history = reviewed(strong.id, 1.0, 1) + reviewed(weak.id, 0.0, 1) + reviewed(overdue.id, 0.0, 5)
     deck = Deck(BANK, history)
-    assert priority(deck, weak, NOW) > priority(deck, fresh, NOW) > priority(deck, strong, NOW)
+    # all three are due (FSRS's first steps are minutes); the weak one outranks the strong one
+    assert priority(deck, weak, NOW) > priority(deck, strong, NOW) > priority(deck, fresh, NOW)
     plan = plan_mock(deck, NOW, 30, seed=0)
-    assert plan.question_ids[0] == overdue.id  # lapsed five days ago: due, and weakest
-    assert weak.id in plan.question_ids and strong.id not in plan.question_ids
+    assert plan.question_ids[0] == overdue.id  # lapsed five days ago: the most overdue, and weak
+    assert weak.id in plan.question_ids and strong.id not in plan.question_ids  # one per topic: the weaker
+
+
+def test_a_question_answered_within_hours_is_left_out_unless_nothing_else_remains():
+    just_done = BANK.questions[0]
+    deck = Deck(BANK, reviewed(just_done.id, 0.0, 0.1))  # lapsed 2.4 hours ago: due again, and weak
+    assert priority(deck, just_done, NOW) > priority(deck, BANK.questions[1], NOW)
+    assert just_done.id not in plan_mock(deck, NOW, 45, seed=0).question_ids
+    one_topic = BANK.by_topic()[just_done.topic]
+    small = Bank(questions=one_topic[:5])
+    assert just_done.id in plan_mock(Deck(small, deck.reviews[Key(just_done.id, "explain")]), NOW, 30).question_ids
 
 
 def test_the_timer_turns_amber_then_red_and_follow_ups_stop_with_the_time():
@@ -65,11 +77,19 @@ def test_the_timer_turns_amber_then_red_and_follow_ups_stop_with_the_time():
     assert pace(10, 100) == "ok" and pace(80, 100) == "amber" and pace(100, 100) == "red"
 
 
-def test_hints_name_the_heaviest_items_and_cost_points():
-    question = BANK.questions[0]
-    heaviest = max(question.rubric, key=lambda item: item.weight)
-    assert hint(question, 0) == heaviest.criterion
-    assert hint(question, mock.MAX_HINTS) is None
+def test_hints_never_give_the_prediction_away_and_cost_points():
+    for question in BANK.questions:
+        given = mock.hints(question)
+        assert len(given) <= mock.MAX_HINTS and hint(question, len(given)) is None
+        said = " ".join(given).lower()
+        if question.prediction.kind == "number":
+            assert not any(ch.isdigit() for ch in said), question.id
+        for choice in question.prediction.choices or []:
+            assert f" {choice.lower()} " not in f" {said} ", (question.id, choice)
+    with_hints = sum(bool(mock.hints(q)) for q in BANK.questions)
+    assert with_hints >= 0.9 * len(BANK.questions)  # nearly every question still has one
+    question = BANK.get("epochs-double-descent-one-speed")  # its heaviest item says the answer: no
+    assert hint(question, 0) == max(question.rubric[1:], key=lambda item: item.weight).criterion
     assert after_hints(0.9, 2) == pytest.approx(0.9 - 2 * HINT_COST) and after_hints(0.1, 2) == 0
     # the full marks that would be Easy are not, with a hint; and 85% less one hint is Hard
     assert explain_rating(1.0, required_missed=False, seconds=60, hints=1).name == "Good"
@@ -104,8 +124,11 @@ def test_the_debrief_tells_skipped_from_not_reached_and_scores_topics_once_grade
         score = practice.grade([item.id for item in questions[0].rubric])
         report = debrief(store.session(practice.record.id), BANK)
         assert score == 1.0 and report.rows[0].score == pytest.approx(1.0 - HINT_COST)
-        mine = [r.score for r in report.rows if r.reached and r.topic == report.topics[0].topic]
-        assert report.ungraded == 0 and report.topics[0].rubric == pytest.approx(sum(mine) / len(mine))
-        assert report.rows[1].score == 0.0  # passed over: nothing said, nothing scored
+        assert report.ungraded == 0 and report.topics[0].rubric == pytest.approx(1.0 - HINT_COST)
+        # passed over: shown as skipped and left out of every average, as the sessions list and reports do
+        assert report.rows[1].score is None and (report.answered, report.skipped) == (1, 1)
+        assert report.rubric == pytest.approx(1.0 - HINT_COST) and report.topics[0].questions == 1
+        summary = session_summary(store.session(practice.record.id), BANK)
+        assert (summary.answered, summary.average_score) == (1, report.rubric)
         explain = [r for r in store.reviews() if r.facet == "explain"]
         assert [(r.source, r.hints) for r in explain] == [("mock", 1)]

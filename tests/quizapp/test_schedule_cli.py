@@ -33,9 +33,11 @@ def test_what_was_practised_comes_back_and_stats_say_how_ready(tmp_path, capsys)
     out = capsys.readouterr().out
     assert "Due now: 4 cards in 2 questions (4 reviews, 0 new" in out  # both questions' cards, a day later
     assert schedule_cli.stats(None, db, now=tomorrow) == 0
-    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    table, reasons = capsys.readouterr().out.split("\n\n")
+    lines = {line.split()[0]: line for line in table.splitlines()[1:]}
     first = fast_questions(BANK, 1)[0]
     assert "not yet" in lines[first.topic] and "/" in lines[first.topic]
+    assert f"{first.topic}: not yet; " in reasons  # the reason, on a line of its own
     assert lines.keys() >= {q.topic for q in BANK.questions}
 
 
@@ -77,3 +79,18 @@ def test_a_bad_plan_is_refused_and_the_saved_one_kept(tmp_path, capsys, args, sa
     assert said in capsys.readouterr().err
     assert main(["plan", "--db", db]) == 0
     assert "New cards a day: 7" in capsys.readouterr().out
+
+
+def test_stats_fit_80_columns_and_a_closed_pipe_is_not_an_error(tmp_path):
+    import subprocess
+    import sys
+
+    db = str(tmp_path / "s.db")
+    shown = subprocess.run(
+        [sys.executable, "-m", "quizapp", "stats", "--db", db], capture_output=True, text=True, check=True
+    )
+    assert max(len(line) for line in shown.stdout.splitlines()) <= 80
+    piped = subprocess.run(
+        f"{sys.executable} -m quizapp stats --db {db} | head -1", shell=True, capture_output=True, text=True
+    )
+    assert piped.stdout.startswith("topic") and "Traceback" not in piped.stderr

@@ -31,7 +31,7 @@ def _run_cell(row: DebriefRow) -> str:
 
 
 def _rubric_cell(row: DebriefRow) -> str:
-    if not row.reached or row.outcome == "skipped":
+    if not row.answered:
         return "-"
     if row.rubric is None:
         return "grade"
@@ -62,7 +62,7 @@ class DebriefScreen(SessionExportScreen):
     def on_mount(self) -> None:
         questions = self.query_one("#debrief-questions", DataTable)
         questions.add_columns("#", "topic", "you said", "the run", "rubric", "hints", "time")
-        self.query_one("#debrief-topics", DataTable).add_columns("topic", "asked", "predicted", "rubric", "score")
+        self.query_one("#debrief-topics", DataTable).add_columns("topic", "answered", "predicted", "rubric", "score")
         questions.focus()
 
     def on_screen_resume(self) -> None:
@@ -102,15 +102,17 @@ class DebriefScreen(SessionExportScreen):
         if report is None:
             return
         used = "" if report.seconds_used is None else f", {clock_text(report.seconds_used)} used"
-        asked = sum(r.reached for r in report.rows)
+        skipped = f", {report.skipped} skipped" if report.skipped else ""
+        said = f"{report.answered} of {len(report.rows)} answered{skipped}"
+        right = f"predictions right {report.predictions_right}/{report.predictions}"
         if report.ungraded:
-            right = sum(r.outcome == "right" for r in report.rows)
-            scored = f"predictions right {right}/{asked}; the score comes once the answers are graded."
+            scored = f"{right}; the score comes once the answers are graded."
         else:
-            scored = f"score {percent(report.score)} (predictions and rubric, half each)."
-        self.query_one("#debrief-total", Static).update(
-            f"Mock interview, {report.minutes} min{used}: {asked} of {len(report.rows)} questions asked, {scored}"
-        )
+            scored = (
+                f"{right}, rubric {percent(report.rubric)}: interview score {percent(report.score)} "
+                "(predictions and rubric, half each)."
+            )
+        self.query_one("#debrief-total", Static).update(f"Mock interview, {report.minutes} min{used}: {said}; {scored}")
         table = self.query_one("#debrief-questions", DataTable)
         kept = table.cursor_row
         table.clear()
@@ -148,7 +150,7 @@ class DebriefScreen(SessionExportScreen):
         if self.report is None or table.row_count == 0:
             return
         row = self.report.rows[table.cursor_row]
-        if not row.reached or row.outcome == "skipped":
+        if not row.answered:
             self.notify("That question was not answered in the interview: nothing to grade.")
             return
         self.practice.seek(row.position)

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, Collapsible, Footer, Header, Markdown, Static
 
+from quizapp.formatting import reflow
 from quizapp.grading import Verdict, rubric_score, suggested_for
 from quizapp.practice import Practice
 from quizapp.schedule.grades import after_hints
@@ -75,7 +76,7 @@ class GradingScreen(QuizScreen):
                 if i - 1 in said:
                     yield Static(f"You said: {said[i - 1].strip() or '(nothing)'}", classes="follow-up-said")
                 with Collapsible(title="answer", collapsed=not said):
-                    yield Static(follow_up.answer)
+                    yield Static(reflow(follow_up.answer))
                     if follow_up.rubric:
                         covers = "\n".join(f"• {item.criterion}" for item in follow_up.rubric)
                         yield Static(f"A good answer covers:\n{covers}", classes="follow-up-rubric")

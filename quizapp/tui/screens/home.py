@@ -47,7 +47,7 @@ class HomeScreen(SessionsReader, ExportingScreen):
     ]
 
     #: Progress per topic; None until the first read arrives (the table shows a loading indicator).
-    topics: reactive[list[TopicProgress] | None] = reactive(None, init=False)
+    topics: reactive[list[TopicProgress] | None] = reactive(None, init=False, always_update=True)  # due may change
     #: The newest unfinished session, which r resumes.
     unfinished: reactive[SessionOverview | None] = reactive(None, init=False)
     #: The spaced-repetition schedule, rebuilt from the reviews at each read.
@@ -157,6 +157,8 @@ class HomeScreen(SessionsReader, ExportingScreen):
         hint = self.query_one("#resume-hint", Static)
         if latest is None:
             hint.update("")
+        elif latest.kind == "mock":  # an interview is not paused: it is reviewed
+            hint.update(f"Unfinished: '{latest.title}'. Press r for its debrief.")
         else:
             hint.update(
                 f"Unfinished: '{latest.title}', question {latest.next_position + 1} of "

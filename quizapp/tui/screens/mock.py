@@ -28,7 +28,9 @@ class MockScreen(QuizScreen):
     BINDINGS = [
         Binding("ctrl+s", "submit", "Submit"),
         Binding("ctrl+o", "hint", "Hint"),  # ctrl+h is backspace in most terminals
-        Binding("ctrl+n", "next_question", "Next question"),
+        Binding("ctrl+n", "next_question", "Next"),
+        Binding("pageup", "scroll_prompt(-1)", "Question", show=False, priority=True),
+        Binding("pagedown", "scroll_prompt(1)", "Question", priority=True),
         Binding("ctrl+g", "end", "End: debrief"),  # ctrl+e is the answer's end of line
     ]
 
@@ -113,14 +115,21 @@ class MockScreen(QuizScreen):
             stage.update(f"{self.question.difficulty} · the interviewer asks:")
             label.update(MAIN_LABEL)
         else:
-            stage.update(f"Follow-up {self.stage + 1} of {len(follow_ups)}:")
-            self.query_one("#mock-prompt", Markdown).update(follow_ups[self.stage].question)
+            stage.update(f"Follow-up {self.stage + 1} of {len(follow_ups)} (PgUp: the question):")
+            asked = "\n\n".join(f"**Follow-up {i + 1}.** {follow_ups[i].question}" for i in range(self.stage + 1))
+            self.query_one("#mock-prompt", Markdown).update(f"{self.question.prompt}\n\n---\n\n{asked}")
+            self.call_after_refresh(self.query_one("#mock-prompt-pane").scroll_end, animate=False)
             label.update(FOLLOW_UP_LABEL)
             answer = self.query_one("#mock-answer", TextArea)
             answer.text = ""
             answer.focus()  # the prediction's widget may have held focus, and it is gone now
             self.saved_text = ""
         self.refresh_bindings()
+
+    def action_scroll_prompt(self, direction: int) -> None:
+        """The question pane scrolls from anywhere, the answer keeping focus: answers are short, questions not."""
+        pane = self.query_one("#mock-prompt-pane", VerticalScroll)
+        pane.scroll_page_down() if direction > 0 else pane.scroll_page_up()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "hint":

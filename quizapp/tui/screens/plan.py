@@ -30,7 +30,7 @@ class PlanScreen(ModalScreen[StudyPlan | None]):
             yield Static("Interview date (YYYY-MM-DD):")
             yield Input(
                 self.plan.interview.isoformat() if self.plan.interview else "",
-                placeholder="2026-12-24",
+                placeholder="YYYY-MM-DD, or empty: no date",
                 id="plan-interview",
                 compact=True,
             )

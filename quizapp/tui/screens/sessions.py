@@ -31,7 +31,7 @@ class SessionsScreen(SessionsReader, SessionExportScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(
-            "Past sessions. Enter opens one (an unfinished one resumes); e or m exports it as a report.",
+            "Past sessions. Enter opens one (an unfinished one resumes; a mock, its debrief); e or m exports it.",
             id="sessions-hint",
         )
         yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
