@@ -128,3 +128,23 @@ def test_a_follow_ups_own_rubric_is_in_both_formats(tmp_path):
         html = session_text(store, bank, practice.record.id, "html")
     assert "A good answer covers:\n   - Multiplies the per-GPU batch by the GPU count." in markdown
     assert "<li>Says the rate must be retuned for the global batch.</li>" in html
+
+
+def test_a_mock_interviews_hints_and_follow_up_answers_are_in_both_formats(tmp_path):
+    bank = load_bank()
+    question = fast_questions(bank, 1)[0]
+    with Store(tmp_path / "s.db") as store:
+        practice = Practice.start(store, bank, "mock interview, 30 min", [question], kind="mock", minutes=30)
+        practice.take_hint()
+        practice.lock_answer("Fewer updates per epoch at the larger batch.")
+        practice.ask_follow_up(0)
+        practice.save_follow_up_answer(0, "It would take <b>four</b> times as many.")
+        practice.grade([item.id for item in question.rubric])
+        practice.end()
+        markdown = session_text(store, bank, practice.record.id, "md")
+        html = session_text(store, bank, practice.record.id, "html")
+    assert "### Rubric: 90% (after 1 hint, 10% each)" in markdown
+    assert "   You said:\n\n   > It would take &lt;b>four&lt;/b> times as many." in markdown  # as typed on a code host
+    assert "after 1 hint, 10% each" in html
+    assert "You said:</span> It would take &lt;b&gt;four&lt;/b&gt; times as many." in html  # escaped
+    assert markdown.count("You said") == 1  # only the follow-up that was asked
