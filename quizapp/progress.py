@@ -48,7 +48,8 @@ def topic_progress(records: Sequence[Session], bank: Bank) -> list[TopicProgress
                 topic = bank.get(attempt.question_id).topic
             except KeyError:  # a question since removed from the bank
                 continue
-            seen[topic].add(attempt.question_id)
+            if attempt.prediction_locked_at or attempt.answer_saved_at or attempt.score is not None:
+                seen[topic].add(attempt.question_id)  # shown and passed over in a mock is not seen
             if (score := scored(attempt)) is not None:
                 scores[topic].append(score)
             if attempt.correct is not None:
