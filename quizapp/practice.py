@@ -211,7 +211,8 @@ class Practice:
         """The interview is over: the question it stopped at is finished with it (nothing is discarded)."""
         for attempt in self.saved().attempts:
             if attempt.finished_at is None:
-                self.store.finish_attempt(attempt.id)
+                said = [attempt.answer_saved_at, attempt.answer_locked_at, *(f.answered_at for f in attempt.follow_ups)]
+                self.store.finish_attempt(attempt.id, max((s for s in said if s), default=attempt.started_at))
         self.store.finish_session(self.record.id)
 
     def next(self) -> bool:

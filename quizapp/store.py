@@ -306,8 +306,11 @@ class Store:
             for row in rows
         ]
 
-    def finish_attempt(self, attempt_id: int) -> None:
-        self._update("UPDATE attempts SET finished_at = ? WHERE id = ?", (now(), attempt_id), "finish the question")
+    def finish_attempt(self, attempt_id: int, at: str | None = None) -> None:
+        """Finished now, or at `at` (an interview closed mid-question ends where the learner stopped)."""
+        self._update(
+            "UPDATE attempts SET finished_at = ? WHERE id = ?", (at or now(), attempt_id), "finish the question"
+        )
 
     def finish_session(self, session_id: int) -> None:
         self._update("UPDATE sessions SET finished_at = ? WHERE id = ?", (now(), session_id), "finish the session")

@@ -96,6 +96,24 @@ def test_hints_never_give_the_prediction_away_and_cost_points():
     assert explain_rating(0.85, required_missed=False, hints=1).name == "Hard"
 
 
+def test_a_mock_ended_later_counts_only_the_time_spent(tmp_path, monkeypatch):
+    """Closed mid-question and reopened an hour later: the hour away is not time used."""
+    import quizapp.store
+
+    moments = iter(f"2026-12-10T09:{m:02d}:00.000+00:00" for m in (0, 0, 2, 3, 3, 3))
+    monkeypatch.setattr(quizapp.store, "now", lambda: next(moments, "2026-12-10T10:30:00.000+00:00"))
+    question = BANK.questions[0]
+    with Store(tmp_path / "s.db") as store:
+        practice = Practice.start(store, BANK, "mock", [question], kind="mock", minutes=30)  # 09:00
+        practice.attempt_id  # noqa: B018 - shown at 09:00
+        practice.save_answer("An answer.")  # 09:02
+        practice.lock(True if question.prediction.kind == "bool" else question.prediction.choices[0])  # 09:03
+        practice.lock_answer("An answer.")  # 09:03
+        practice.end()  # 10:30, on reopening
+        report = debrief(store.session(practice.record.id), BANK)
+    assert report.rows[0].seconds == 180 and report.seconds_used == 180
+
+
 def test_the_command_line_offers_the_lengths_the_mock_knows():
     assert cli.LENGTHS == mock.LENGTHS
 

@@ -20,7 +20,7 @@ from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.widgets.toggles import ChoiceButton
 
 AUTOSAVE_SECONDS = 1.0
-MAIN_LABEL = "Your answer, said as to the interviewer (Ctrl+S submits):"
+MAIN_LABEL = "Your answer (Ctrl+S submits it):"
 FOLLOW_UP_LABEL = "Your answer to the follow-up (Ctrl+S submits):"
 
 
