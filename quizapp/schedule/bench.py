@@ -4,7 +4,7 @@ A learner's history is simulated through the real `Store` (clock moved, no simul
 day, the due cards are reviewed (right about four times in five) plus the day's new ones, for one
 week and for two months. Then each read the app makes is timed, medians of several repeats: the
 reviews from SQLite, the deck rebuilt from them (one FSRS step per review), what is due, readiness
-by topic, readiness over the last 14 days with reviews (the home sparkline) and a mock's plan.
+by topic, and readiness over the last 14 days with reviews (the home sparkline).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from unittest import mock
 
 import quizapp.store
 from quizapp.bank import Bank, load_bank
-from quizapp.mock import plan_mock
 from quizapp.schedule.deck import Deck
 from quizapp.schedule.grades import MAPPING_VERSION, rating_for
 from quizapp.schedule.readiness import topic_readiness
@@ -64,7 +63,7 @@ def median_ms(job: Callable[[], object]) -> float:
     return statistics.median(times) * 1000
 
 
-COLUMNS = (("read", 6), ("deck", 6), ("due", 6), ("ready", 6), ("14 days", 7), ("mock", 6))
+COLUMNS = (("read", 6), ("deck", 6), ("due", 6), ("ready", 6), ("14 days", 7))
 
 
 def measure(bank: Bank, days: int) -> tuple[int, list[float]]:
@@ -81,7 +80,6 @@ def measure(bank: Bank, days: int) -> tuple[int, list[float]]:
             median_ms(lambda: deck.due(now)),
             median_ms(lambda: topic_readiness(deck, now)),
             median_ms(lambda: readiness_by_day(bank, reviews, days=14)),
-            median_ms(lambda: plan_mock(deck, now, 30, seed=0)),
         ]
 
 
