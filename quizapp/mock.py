@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from quizapp.models import Question, RubricItem
 from quizapp.schedule.deck import Deck, Key, when
-from quizapp.schedule.grades import FACETS, HINT_COST
+from quizapp.schedule.grades import FACETS, HINT_COST, after_hints
 
 LENGTHS = (30, 45)
 #: About what one question with its follow-ups takes in a real interview.
@@ -57,12 +57,13 @@ def priority(deck: Deck, question: Question, now: datetime) -> float:
     latest: list[float] = []
     for facet in FACETS:
         key = Key(question.id, facet)
-        when = deck.due_at(key)
-        if when is not None and when <= now:
-            overdue_days = (now - when).total_seconds() / 86400
+        due_at = deck.due_at(key)
+        if due_at is not None and due_at <= now:
+            overdue_days = (now - due_at).total_seconds() / 86400
             due = max(due, 1.0 + min(overdue_days, 7.0) / 7.0)
         if reviews := deck.reviews.get(key):
-            latest.append(max(reviews, key=lambda r: r.reviewed_at).score)
+            last = max(reviews, key=lambda r: r.reviewed_at)
+            latest.append(after_hints(last.score, last.hints))
     weakness = 1.0 - sum(latest) / len(latest) if latest else UNSEEN_WEAKNESS
     return DUE_WEIGHT * due + weakness
 
