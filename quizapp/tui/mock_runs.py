@@ -57,10 +57,6 @@ class MockRuns:
     def cancel(self) -> None:
         self.cancel_event.set()
 
-    @property
-    def pending(self) -> int:
-        return self._queue.qsize() + (1 if self._working else 0)
-
     def _work(self) -> None:
         try:
             with Store(self.db_path) as store:
