@@ -189,3 +189,25 @@ async def test_home_shows_a_topics_readiness_and_its_recall_day_by_day(tmp_path,
     assert text.startswith("batch-size: ")
     sparks = text.split("Recall by day: ")[1].strip()
     assert len(sparks) == 3 and sparks[-1] == "█"  # three days with reviews, fully recalled the day of the last
+
+
+async def test_a_run_that_fails_in_the_background_is_a_row_in_the_debrief_not_a_crash(tmp_path, clock, monkeypatch):
+    import quizapp.tui.mock_runs
+
+    class Broken:
+        def run(self, params, **kwargs):
+            raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(quizapp.tui.mock_runs, "get", lambda name: Broken())
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#mock-prediction", Input).value = "10"
+        app.screen.query_one("#mock-answer", TextArea).text = "Ten."
+        await pilot.press("ctrl+s", "ctrl+g")
+        await pilot.pause()
+        table = app.screen.query_one("#debrief-questions", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2 and table.get_row_at(0)[3] == "failed")
+    with Store(tmp_path / "s.db") as store:
+        attempt = store.sessions()[0].attempts[0]
+        assert attempt.run_status == "failed" and not [r for r in store.reviews() if r.facet == "predict"]
