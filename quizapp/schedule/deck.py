@@ -62,7 +62,7 @@ class Deck:
 
     `interview` is the day of the interview: a card whose next review would fall on it or after is
     brought forward to the day before, so nothing is left unreviewed going in. `new_per_day` caps
-    the cards seen for the first time each day (in bank order).
+    the cards seen for the first time each day (one question per topic in turn).
     """
 
     def __init__(
@@ -82,6 +82,15 @@ class Deck:
             if review.question_id in known and review.facet in FACETS:
                 by_key.setdefault(Key(review.question_id, review.facet), []).append(review)  # type: ignore[arg-type]
         self.reviews = by_key
+        # New cards come a topic at a time, round the topics (a question's two cards together), so the
+        # first days cover the subject instead of the first topic in the bank.
+        rank = {q.id: i for questions in bank.by_topic().values() for i, q in enumerate(questions)}
+        topics = {topic: i for i, topic in enumerate(bank.by_topic())}
+        self._new_order = [
+            Key(q.id, facet)
+            for q in sorted(bank.questions, key=lambda q: (rank[q.id], topics[q.topic]))
+            for facet in FACETS
+        ]
         self.cards: dict[Key, Card | None] = {
             Key(q.id, facet): replay(by_key.get(Key(q.id, facet), []), q) for q in bank.questions for facet in FACETS
         }
@@ -104,7 +113,7 @@ class Deck:
             1 for reviews in self.reviews.values() if min(when(r.reviewed_at) for r in reviews).date() == now.date()
         )
         room = max(0, self.new_per_day - started_today)
-        return [key for key, card in self.cards.items() if card is None][:room]
+        return [key for key in self._new_order if self.cards[key] is None][:room]
 
     def due(self, now: datetime) -> list[Key]:
         """Reviewed cards due by `now` (most overdue first), then today's new ones."""

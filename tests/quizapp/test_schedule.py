@@ -85,6 +85,13 @@ def test_due_cards_come_most_overdue_first_then_the_new_ones_of_the_day():
     assert len(due) == 2 + 3 and all(deck.cards[key] is None for key in due[2:])
 
 
+def test_a_new_learners_first_cards_go_round_the_topics():
+    new = Deck(BANK, []).new_today(START)
+    topics = [BANK.get(key.question_id).topic for key in new[::2]]
+    assert len(new) == 10 and new[0].question_id == new[1].question_id  # a question's two cards together
+    assert len(set(topics)) == 5  # five questions, five topics
+
+
 def test_the_daily_limit_counts_the_cards_started_today():
     today = [review("explain", START, 0.9, question=q) for q in BANK.questions[:4]]
     deck = Deck(BANK, today, new_per_day=6)
