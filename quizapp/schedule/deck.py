@@ -39,21 +39,27 @@ def when(stamp: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+def step(card: Card | None, review: ReviewRecord, question: Question, scheduler: Scheduler = SCHEDULER) -> Card:
+    """A card after one more review (None: its first), rated by the current mapping."""
+    at = when(review.reviewed_at)
+    rating = rating_for(
+        review.facet,  # type: ignore[arg-type]
+        review.score,
+        ticked=review.ticks or (),
+        rubric=question.rubric,
+        seconds=review.duration_s,
+        hints=review.hints,
+    )
+    # An explicit id: without one, fsrs sleeps a millisecond per new card to make its clock-based id unique.
+    stepped, _ = scheduler.review_card(card or Card(card_id=0, due=at), Rating(rating), review_datetime=at)
+    return stepped
+
+
 def replay(reviews: Sequence[ReviewRecord], question: Question, scheduler: Scheduler = SCHEDULER) -> Card | None:
-    """One card's state after its reviews (None for a card never reviewed), rated by the current mapping."""
+    """One card's state after its reviews (None for a card never reviewed)."""
     card = None
     for review in sorted(reviews, key=lambda r: r.reviewed_at):
-        at = when(review.reviewed_at)
-        rating = rating_for(
-            review.facet,  # type: ignore[arg-type]
-            review.score,
-            ticked=review.ticks or (),
-            rubric=question.rubric,
-            seconds=review.duration_s,
-            hints=review.hints,
-        )
-        # An explicit id: without one, fsrs sleeps a millisecond per new card to make its clock-based id unique.
-        card, _ = scheduler.review_card(card or Card(card_id=0, due=at), Rating(rating), review_datetime=at)
+        card = step(card, review, question, scheduler)
     return card
 
 

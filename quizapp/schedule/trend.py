@@ -12,14 +12,13 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 
-from fsrs import Card, Rating
+from fsrs import Rating
 from pydantic import BaseModel
 
 from quizapp.bank import Bank
 from quizapp.formatting import count
-from quizapp.models import Question
-from quizapp.schedule.deck import SCHEDULER, Deck, Key, when
-from quizapp.schedule.grades import AGAIN_BELOW, FACETS, rating_for
+from quizapp.schedule.deck import Deck, Key, step, when
+from quizapp.schedule.grades import AGAIN_BELOW, FACETS
 from quizapp.schedule.readiness import Readiness, topic_readiness
 from quizapp.store import ReviewRecord
 
@@ -98,7 +97,7 @@ def readiness_by_day(bank: Bank, reviews: Iterable[ReviewRecord], *, days: int |
             if review.question_id in questions and review.facet in FACETS:
                 key = Key(review.question_id, review.facet)  # type: ignore[arg-type]
                 deck.reviews.setdefault(key, []).append(review)
-                deck.cards[key] = _step(deck.cards[key], review, questions[review.question_id])
+                deck.cards[key] = step(deck.cards[key], review, questions[review.question_id])
         if index < first_kept:
             continue
         end = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
@@ -111,22 +110,6 @@ def readiness_by_day(bank: Bank, reviews: Iterable[ReviewRecord], *, days: int |
             )
         )
     return result
-
-
-def _step(card: Card | None, review: ReviewRecord, question: Question) -> Card:
-    """One more review of a card, rated as `deck.replay` rates it."""
-    at = when(review.reviewed_at)
-    rating = rating_for(
-        review.facet,  # type: ignore[arg-type]
-        review.score,
-        ticked=review.ticks or (),
-        rubric=question.rubric,
-        seconds=review.duration_s,
-        hints=review.hints,
-    )
-    # A card id of our own: without one, `fsrs` makes it from the clock and sleeps a millisecond per new card.
-    stepped, _ = SCHEDULER.review_card(card or Card(card_id=0, due=at), Rating(rating), review_datetime=at)
-    return stepped
 
 
 def is_lapse(review: ReviewRecord) -> bool:
