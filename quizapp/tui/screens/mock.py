@@ -11,13 +11,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Markdown, RadioSet, Static, TextArea
+from textual.widgets import Footer, Header, Markdown, Static, TextArea
 
 from quizapp.grading import PredictionValue, parse_prediction, tolerance_hint
 from quizapp.mock import MockClock, clock_text, hint, hint_cost_text
 from quizapp.practice import Practice
 from quizapp.tui.screens.base import QuizScreen
-from quizapp.tui.widgets.toggles import ChoiceButton
+from quizapp.tui.widgets.prediction import prediction_field, typed
 
 AUTOSAVE_SECONDS = 1.0
 MAIN_LABEL = "Your answer (Ctrl+S submits it):"
@@ -59,22 +59,12 @@ class MockScreen(QuizScreen):
             with Vertical(id="mock-right"):
                 with VerticalScroll(id="mock-predict"):
                     yield Static(f"Predict: {q.prediction.prompt}", id="mock-prediction-prompt")
-                    yield self._prediction_input()
+                    yield prediction_field(q.prediction, "mock-prediction")
                     if q.prediction.kind == "number":
                         yield Static(tolerance_hint(q.prediction), id="mock-tolerance")
                 yield Static("", id="mock-locked")
                 yield Static("", id="mock-hints")
         yield Footer()
-
-    def _prediction_input(self) -> Input | RadioSet:
-        prediction = self.question.prediction
-        if prediction.kind == "choice":
-            assert prediction.choices is not None
-            return RadioSet(*[ChoiceButton(c) for c in prediction.choices], id="mock-prediction", compact=True)
-        if prediction.kind == "bool":
-            return RadioSet(ChoiceButton("yes"), ChoiceButton("no"), id="mock-prediction", compact=True)
-        unit = f" ({prediction.unit})" if prediction.unit else ""
-        return Input(placeholder=f"a number{unit}", id="mock-prediction", compact=True)
 
     def on_mount(self) -> None:
         self.practice.attempt_id  # noqa: B018 - the attempt starts now, so its time counts from the question shown
@@ -167,12 +157,7 @@ class MockScreen(QuizScreen):
 
     def _lock(self) -> bool:
         """Lock the prediction and the answer, and queue the run; False (with the reason said) if not yet."""
-        widget = self.query_one("#mock-prediction")
-        if isinstance(widget, RadioSet):
-            pressed = widget.pressed_button
-            raw = "" if pressed is None else str(pressed.label)
-        else:
-            raw = str(widget.value)
+        raw = typed(self.query_one("#mock-prediction"))
         try:
             value = parse_prediction(self.question.prediction, raw)
         except ValueError as exc:

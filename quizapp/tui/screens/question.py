@@ -14,7 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Header, Input, Markdown, RadioSet, Select, Static, TextArea
+from textual.widgets import Button, Footer, Header, Markdown, Select, Static, TextArea
 from textual.worker import get_current_worker
 
 from quizapp.formatting import key_metrics, reflow, shown
@@ -26,8 +26,8 @@ from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.widgets.live_curve import LiveCurve
 from quizapp.tui.widgets.outcome import OutcomePanel, OutcomeReport, VerdictLine
 from quizapp.tui.widgets.outcome import Verdict as ShownVerdict
+from quizapp.tui.widgets.prediction import prediction_field, typed
 from quizapp.tui.widgets.run_status import RunState, RunStatus
-from quizapp.tui.widgets.toggles import ChoiceButton
 from sims.registry import get
 from sims.result import ProgressEvent, SimResult
 from sims.spec import Cancelled
@@ -76,7 +76,7 @@ class QuestionScreen(QuizScreen):
         with Vertical(id="question-right"):
             with VerticalScroll(id="predict-pane"):
                 yield Static(f"Predict: {q.prediction.prompt}", id="prediction-prompt")
-                yield self._prediction_input()
+                yield prediction_field(q.prediction, "prediction")
                 if q.prediction.kind == "number":
                     yield Static(tolerance_hint(q.prediction), id="tolerance")
                 yield Select(
@@ -92,16 +92,6 @@ class QuestionScreen(QuizScreen):
             yield LiveCurve(q, id="curve")
             yield OutcomePanel(id="details")
         yield Footer()
-
-    def _prediction_input(self) -> Input | RadioSet:
-        prediction = self.question.prediction
-        if prediction.kind == "choice":
-            assert prediction.choices is not None
-            return RadioSet(*[ChoiceButton(c) for c in prediction.choices], id="prediction", compact=True)
-        if prediction.kind == "bool":
-            return RadioSet(ChoiceButton("yes"), ChoiceButton("no"), id="prediction", compact=True)
-        unit = f" ({prediction.unit})" if prediction.unit else ""
-        return Input(placeholder=f"a number{unit}", id="prediction", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#locked").display = False
@@ -189,12 +179,7 @@ class QuestionScreen(QuizScreen):
     def action_lock(self) -> None:
         if self.given is not None:
             return
-        widget = self.query_one("#prediction")
-        if isinstance(widget, RadioSet):
-            pressed = widget.pressed_button
-            raw = "" if pressed is None else str(pressed.label)
-        else:
-            raw = str(widget.value)
+        raw = typed(self.query_one("#prediction"))
         try:
             value = parse_prediction(self.question.prediction, raw)
         except ValueError as exc:
