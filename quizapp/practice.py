@@ -169,8 +169,7 @@ class Practice:
         score = rubric_score(self.question.rubric, ticked)
         self.store.save_ticks(self.attempt_id, ticked, score)
         seconds = self.store.answer_seconds(self.attempt_id)
-        attempt = self.current_attempt()
-        hints = attempt.hints if attempt is not None else 0
+        hints = self.store.hints(self.attempt_id)
         rating = rating_for("explain", score, ticked=ticked, rubric=self.question.rubric, seconds=seconds, hints=hints)
         self.store.save_review(
             self.attempt_id,

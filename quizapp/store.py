@@ -242,6 +242,10 @@ class Store:
     def take_hint(self, attempt_id: int) -> int:
         """Count one more hint against the attempt; returns how many it has taken."""
         self._update("UPDATE attempts SET hints = hints + 1 WHERE id = ?", (attempt_id,), "save the hint")
+        return self.hints(attempt_id)
+
+    def hints(self, attempt_id: int) -> int:
+        """Hints the attempt has taken: one column, without reading the session and its run results."""
         with self._translate("read the hints"):
             row = self._db.execute("SELECT hints FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
         return int(row["hints"]) if row else 0
