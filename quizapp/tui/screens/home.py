@@ -145,12 +145,12 @@ class HomeScreen(SessionsReader, ExportingScreen):
             return
         now = datetime.now(UTC)
         cards, questions = deck.due(now), deck.due_questions(now)
-        week = " ".join(f"{day:%a} {count}" for day, count in deck.forecast(now)[1:])
+        week = " ".join(f"{day:%a} {n}" for day, n in deck.forecast(now)[1:])
         today = (
             f"Due: {count(len(cards), 'card')} ({count(len(questions), 'question')})." if cards else "Nothing due now."
         )
         left = self.plan.days_left(now.date())
-        interview = "" if left is None else f"  Interview in {left} day{'' if left == 1 else 's'}."
+        interview = "" if left is None else f"  Interview in {count(left, 'day')}."
         self.query_one("#due-hint", Static).update(f"{today}  Next: {week}{interview}")
 
     def watch_unfinished(self, latest: SessionOverview | None) -> None:
